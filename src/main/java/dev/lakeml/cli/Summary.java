@@ -1,0 +1,40 @@
+package dev.lakeml.cli;
+
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.jobs.StageResult;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.ml.ModelRegistry;
+import dev.lakeml.ml.ModelVersion;
+import java.io.PrintStream;
+import java.util.List;
+
+/** The end-of-run summary: rows and versions per table, the model, and where to look next. */
+final class Summary {
+  private Summary() {}
+
+  static void print(Lakehouse lakehouse, PipelineSpec spec, List<StageResult> results, String runId, PrintStream out) {
+    double total = results.stream().mapToDouble(StageResult::seconds).sum();
+    out.println();
+    out.printf("Run %s finished in %.1fs. Tables (rows @ latest version):%n", runId, total);
+    for (TableId t : lakehouse.registerAll()) {
+      long v = lakehouse.latestVersion(t);
+      long n = lakehouse.read(t).count();
+      out.printf("  %-34s %,10d rows  v%d%n", t, n, v);
+    }
+    new ModelRegistry(lakehouse)
+        .latest(spec.model().name())
+        .ifPresent(
+            (ModelVersion m) ->
+                out.printf(
+                    "Model %s v%d (%s), trained on %s v%d: AUC %.3f, PR-AUC %.3f, log-loss %.3f on %s%n",
+                    m.name(), m.version(), m.estimator(), m.trainingTable(), m.trainingTableVersion(),
+                    m.metrics().get("auc"), m.metrics().get("pr_auc"), m.metrics().get("log_loss"), m.evaluateWindow()));
+    String preds = "gold." + spec.score().table();
+    out.println("Next:");
+    out.println("  ./scripts/lakeml sql \"SHOW TABLES IN gold\"");
+    out.println("  ./scripts/lakeml sql \"SELECT model_version, count(*), avg(probability) FROM " + preds + " GROUP BY model_version\"");
+    out.println("  ./scripts/lakeml history silver." + spec.silver().table());
+    out.println("  ./scripts/lakeml sql \"SELECT * FROM ops.runs ORDER BY started_at DESC\" --limit 5");
+  }
+}

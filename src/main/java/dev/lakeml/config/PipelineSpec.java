@@ -1,0 +1,259 @@
+package dev.lakeml.config;
+
+import com.typesafe.config.Config;
+import dev.lakeml.Errors;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a pipeline does, from {@code jobs/<name>.conf}: its source, the tables of each layer, their
+ * checks, the features and the model. Parsed once, validated, immutable.
+ */
+public record PipelineSpec(
+    String name,
+    String description,
+    String owner,
+    String file,
+    Source source,
+    String bronzeTable,
+    List<Refined> dimensions,
+    Refined silver,
+    Features gold,
+    Model model,
+    Score score) {
+
+  /** Where raw pages come from. */
+  public record Source(String name, SourceType type, String path, String recordsField, String idField) {}
+
+  public enum SourceType {
+    /** Page files already in a landing folder (or shipped with the repo). */
+    FILES
+  }
+
+  /** A silver table: parsed, typed, enriched by lookups, checked, with rejects kept in quarantine. */
+  public record Refined(
+      String table,
+      String quarantineTable,
+      FileInput file,
+      String recordSchema,
+      String key,
+      List<Lookup> lookups,
+      Map<String, String> columns,
+      List<String> required,
+      List<CheckSpec> checks,
+      String description) {}
+
+  /** A dimension read from a file instead of from bronze. */
+  public record FileInput(String path, String format, Map<String, String> options) {}
+
+  /** Enrich with columns of a dimension; an unmatched required lookup sends the row to quarantine. */
+  public record Lookup(String dimension, String on, String key, List<String> select, String prefix, boolean required) {}
+
+  /** The gold feature table: one row per entity with point-in-time trailing aggregates. */
+  public record Features(
+      String table,
+      String eventDate,
+      String label,
+      String labelExpr,
+      Map<String, String> columns,
+      List<Trailing> trailing,
+      List<CheckSpec> checks,
+      String description) {}
+
+  /** A trailing aggregate over the {@code days} days strictly before the row's event date; {@code of} defaults to the label. */
+  public record Trailing(String name, List<String> groupBy, int days, Aggregate aggregate, String of) {}
+
+  public enum Aggregate {
+    COUNT,
+    MEAN
+  }
+
+  /** The model: features, estimator and a time-ordered split. */
+  public record Model(
+      String name,
+      List<String> categorical,
+      List<String> numeric,
+      Estimator estimator,
+      Map<String, String> params,
+      LocalDate trainFrom,
+      LocalDate trainBefore,
+      LocalDate evaluateFrom,
+      LocalDate evaluateBefore,
+      long seed) {}
+
+  public enum Estimator {
+    GBT,
+    LOGISTIC_REGRESSION,
+    RANDOM_FOREST
+  }
+
+  /** Batch scoring: the predictions table and the default date range [from, before). */
+  public record Score(String table, LocalDate from, LocalDate before) {}
+
+  public static PipelineSpec load(Path projectDir, String pipeline) {
+    String relative = "jobs/" + pipeline + ".conf";
+    if (!pipeline.matches("[A-Za-z0-9_-]+") || !ConfigFiles.exists(projectDir, relative)) {
+      throw ConfigFiles.missing("pipeline spec", relative, projectDir);
+    }
+    Config config = ConfigFiles.parse(projectDir, relative);
+    return read(new ConfigReader(config, relative, ""), relative);
+  }
+
+  static PipelineSpec read(ConfigReader r, String file) {
+    String name = r.identifier("name");
+    String description = r.string("description", "");
+    String owner = r.string("owner", "unknown");
+
+    ConfigReader s = r.object("source");
+    Source source =
+        new Source(
+            s.identifier("name"),
+            s.enumValue("type", SourceType.class, SourceType.FILES),
+            s.string("path"),
+            s.string("records-field", "records"),
+            s.string("id-field", "id"));
+    s.finish();
+
+    ConfigReader b = r.object("bronze");
+    String bronzeTable = b.identifier("table");
+    b.finish();
+
+    List<Refined> dimensions = new ArrayList<>();
+    for (ConfigReader d : r.objects("dimensions")) {
+      dimensions.add(refined(d, true));
+    }
+    ConfigReader sr = r.object("silver");
+    Refined silver = refined(sr, false);
+
+    ConfigReader g = r.object("gold");
+    Features gold =
+        new Features(
+            g.identifier("table"),
+            g.string("event-date"),
+            g.identifier("label"),
+            g.string("label-expr"),
+            expressions(g, "columns"),
+            trailing(g),
+            checks(g),
+            g.string("description", ""));
+    g.finish();
+
+    ConfigReader m = r.object("model");
+    ConfigReader split = m.object("split");
+    Model model =
+        new Model(
+            m.identifier("name"),
+            m.identifiers("categorical"),
+            m.identifiers("numeric"),
+            m.enumValue("estimator", Estimator.class, Estimator.GBT),
+            m.map("params"),
+            date(split, "train-from"),
+            date(split, "train-before"),
+            date(split, "evaluate-from"),
+            date(split, "evaluate-before"),
+            m.integer("seed", 42, 0, Integer.MAX_VALUE));
+    split.finish();
+    if (!model.trainBefore().isAfter(model.trainFrom())
+        || model.evaluateFrom().isBefore(model.trainBefore())
+        || !model.evaluateBefore().isAfter(model.evaluateFrom())) {
+      throw Errors.config(
+          file,
+          "model.split",
+          "must be time-ordered: train-from < train-before <= evaluate-from < evaluate-before (no future data in training).");
+    }
+    m.finish();
+
+    ConfigReader sc = r.object("score");
+    Score score = new Score(sc.identifier("table"), date(sc, "from"), date(sc, "before"));
+    sc.finish();
+    r.finish();
+    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score);
+  }
+
+  private static Refined refined(ConfigReader r, boolean fromFile) {
+    String table = r.identifier("table");
+    FileInput input = null;
+    if (fromFile) {
+      ConfigReader f = r.object("file");
+      input = new FileInput(f.string("path"), f.string("format", "csv"), f.map("options"));
+      f.finish();
+    }
+    String schema = r.string("record-schema", null);
+    if (!fromFile && schema == null) {
+      throw Errors.config(r.file(), r.path("record-schema"), "is required: the DDL of one source record, e.g. \"id BIGINT, date STRING\".");
+    }
+    List<Lookup> lookups = new ArrayList<>();
+    for (ConfigReader l : r.objects("lookups")) {
+      String on = l.identifier("on");
+      lookups.add(
+          new Lookup(
+              l.identifier("dimension"),
+              on,
+              l.identifier("key"),
+              l.identifiers("select"),
+              l.string("prefix", ""),
+              l.bool("required", true)));
+      l.finish();
+    }
+    Refined out =
+        new Refined(
+            table,
+            r.identifier("quarantine-table", table + "_quarantine"),
+            input,
+            schema,
+            r.identifier("key"),
+            lookups,
+            expressions(r, "columns"),
+            r.identifiers("required"),
+            checks(r),
+            r.string("description", ""));
+    r.finish();
+    return out;
+  }
+
+  private static Map<String, String> expressions(ConfigReader r, String key) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (ConfigReader c : r.objects(key)) {
+      out.put(c.identifier("name"), c.string("expr"));
+      c.finish();
+    }
+    return out;
+  }
+
+  private static List<Trailing> trailing(ConfigReader r) {
+    List<Trailing> out = new ArrayList<>();
+    for (ConfigReader t : r.objects("trailing")) {
+      out.add(
+          new Trailing(
+              t.identifier("name"),
+              t.identifiers("group-by"),
+              t.integer("days", 7, 1, 366),
+              t.enumValue("aggregate", Aggregate.class, Aggregate.MEAN),
+              t.has("of") ? t.identifier("of") : null));
+      t.finish();
+    }
+    return out;
+  }
+
+  private static List<CheckSpec> checks(ConfigReader r) {
+    List<CheckSpec> out = new ArrayList<>();
+    for (ConfigReader c : r.objects("checks")) {
+      out.add(CheckSpec.read(c));
+    }
+    return out;
+  }
+
+  private static LocalDate date(ConfigReader r, String key) {
+    String raw = r.string(key);
+    try {
+      return LocalDate.parse(raw);
+    } catch (DateTimeParseException e) {
+      throw Errors.config(r.file(), r.path(key), "must be a date yyyy-MM-dd, got '" + raw + "'.");
+    }
+  }
+}

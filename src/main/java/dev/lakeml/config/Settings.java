@@ -1,0 +1,97 @@
+package dev.lakeml.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Where and how lakeml runs: the environment half of the configuration ({@code conf/}).
+ *
+ * <p>Precedence, highest first: command line ({@code --root}, {@code --conf k=v}), environment
+ * variable {@code LAKEML_ROOT}, {@code conf/<env>.conf}, {@code conf/base.conf}, built-in defaults.
+ * Parsed once at start-up; immutable.
+ */
+public record Settings(
+    String env,
+    String root,
+    Map<String, String> spark,
+    CatalogType catalogType,
+    String metastoreUri,
+    String pushgateway,
+    boolean allowMultiClusterWrites,
+    Path projectDir) {
+
+  /** How tables are found by name. */
+  public enum CatalogType {
+    /** In-memory catalog rebuilt from the lakehouse root at every session start: needs no server. */
+    EMBEDDED,
+    /** An external Hive metastore (catalog.metastore-uri), for clusters that share one catalog. */
+    HIVE
+  }
+
+  public Settings {
+    spark = Collections.unmodifiableMap(new LinkedHashMap<>(spark));
+  }
+
+  /** Loads conf/base.conf, then conf/{env}.conf over it, then the overrides over both. */
+  public static Settings load(Path projectDir, String env, String rootOverride, Map<String, String> sparkOverrides) {
+    String envFile = "conf/" + env + ".conf";
+    if (!ConfigFiles.exists(projectDir, envFile)) {
+      throw ConfigFiles.missing("environment", envFile, projectDir);
+    }
+    Config base =
+        ConfigFiles.exists(projectDir, "conf/base.conf")
+            ? ConfigFiles.parse(projectDir, "conf/base.conf")
+            : ConfigFactory.empty();
+    Config merged = ConfigFiles.parse(projectDir, envFile).withFallback(base);
+    String envRoot = System.getenv("LAKEML_ROOT");
+    if (envRoot != null && !envRoot.isBlank()) {
+      merged = merged.withValue("root", ConfigValueFactory.fromAnyRef(envRoot));
+    }
+    if (rootOverride != null) {
+      merged = merged.withValue("root", ConfigValueFactory.fromAnyRef(rootOverride));
+    }
+    ConfigReader r = new ConfigReader(merged, envFile + " (over conf/base.conf)", "");
+    String root = r.string("root", "lakehouse");
+    Map<String, String> spark = r.map("spark");
+    spark.putAll(sparkOverrides);
+    ConfigReader catalog = r.object("catalog");
+    CatalogType type = catalog.enumValue("type", CatalogType.class, CatalogType.EMBEDDED);
+    String metastore = catalog.string("metastore-uri", "");
+    if (type == CatalogType.HIVE && metastore.isBlank()) {
+      throw dev.lakeml.Errors.config(r.file(), "catalog.metastore-uri", "is required when catalog.type = hive.");
+    }
+    catalog.finish();
+    ConfigReader metrics = r.object("metrics");
+    String pushgateway = metrics.string("pushgateway", "");
+    metrics.finish();
+    ConfigReader storage = r.object("storage");
+    boolean multi = storage.bool("allow-multi-cluster-writes", false);
+    storage.finish();
+    r.finish();
+    return new Settings(env, resolveRoot(projectDir, root), spark, type, metastore, pushgateway, multi, projectDir);
+  }
+
+  /** A relative root is taken from the project directory; URIs (s3a://, hdfs://, file:) are kept. */
+  static String resolveRoot(Path projectDir, String root) {
+    if (root.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") || root.startsWith("file:")) {
+      return root.replaceAll("/+$", "");
+    }
+    return projectDir.resolve(root).toAbsolutePath().normalize().toString();
+  }
+
+  /** The effective settings, sorted, with secret-looking values masked: safe to print or log. */
+  public Map<String, String> describe() {
+    Map<String, String> out = new TreeMap<>();
+    out.put("env", env);
+    out.put("root", root);
+    out.put("catalog.type", catalogType.name().toLowerCase());
+    spark.forEach((k, v) -> out.put("spark." + k, Secrets.mask(k, v)));
+    return out;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.lakeml.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Turns raw API pages into bronze rows, one per record, without interpreting the records: each
+ * record's JSON is kept as {@code payload}, with the page it came from. A page that is not valid
+ * JSON, or has no records array, becomes one row whose {@code corrupt_reason} says why and whose
+ * payload is the whole body, so nothing is ever dropped.
+ *
+ * <p>Input columns: {@code body} (page text), {@code source_file}, {@code file_modified_at}.
+ */
+public final class BronzeRecords {
+  private BronzeRecords() {}
+
+  public static Dataset<Row> fromPages(Dataset<Row> pages, String sourceName, String recordsField, String idField) {
+    StructType envelope =
+        new StructType()
+            .add("page", DataTypes.LongType)
+            .add("request", DataTypes.StringType)
+            .add(recordsField, DataTypes.createArrayType(DataTypes.StringType));
+    Dataset<Row> parsed =
+        pages
+            .withColumn("_page", from_json(col("body"), envelope, Map.of("mode", "PERMISSIVE")))
+            .withColumn("_records", col("_page." + recordsField))
+            .withColumn(
+                "_page_reason",
+                when(col("_page").isNull(), lit("page is not valid JSON (truncated or not JSON)"))
+                    .when(col("_records").isNull(), lit("page has no '" + recordsField + "' array")));
+    // Corrupt pages keep the whole body as one row; valid pages explode into their records.
+    Dataset<Row> exploded =
+        parsed.selectExpr(
+            "*",
+            "CASE WHEN _page_reason IS NULL THEN _records ELSE array(body) END AS _items")
+            .selectExpr("*", "posexplode(_items) AS (record_index, payload)");
+    Column corrupt =
+        when(col("_page_reason").isNotNull(), col("_page_reason"))
+            .when(col("payload").isNull(), lit("record is null"))
+            .when(expr("left(ltrim(payload), 1) <> '{'"), lit("record is not a JSON object"));
+    return exploded.select(
+        lit(sourceName).as("source_name"),
+        col("source_file"),
+        col("file_modified_at"),
+        sha2(col("body"), 256).as("page_sha256"),
+        col("_page.page").as("page_number"),
+        col("_page.request").as("page_request"),
+        when(col("_page_reason").isNull(), col("record_index").cast("int")).as("record_index"),
+        expr("get_json_object(payload, '$." + idField + "')").as("record_id"),
+        col("payload"),
+        sha2(col("payload"), 256).as("payload_sha256"),
+        corrupt.as("corrupt_reason"),
+        expr("current_timestamp()").as("ingested_at"));
+  }
+}

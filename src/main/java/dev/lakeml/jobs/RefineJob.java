@@ -1,0 +1,160 @@
+package dev.lakeml.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.lakeml.Errors;
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.quality.CheckOutcome;
+import dev.lakeml.quality.DeequChecks;
+import dev.lakeml.quality.QualityLedger;
+import dev.lakeml.refine.Refiner;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Bronze to silver, plus the dimension tables the silver lookups need. Silver is recomputed from a
+ * pinned bronze version, deterministically; the bronze version it came from is committed with it
+ * and a rerun on the same bronze version is skipped.
+ */
+public final class RefineJob implements Job {
+  @Override
+  public String name() {
+    return "refine";
+  }
+
+  @Override
+  public StageResult run(JobContext ctx) {
+    long t0 = System.nanoTime();
+    Map<String, Long> written = new LinkedHashMap<>();
+    Map<String, Long> rows = new LinkedHashMap<>();
+    Map<String, Dataset<Row>> dims = new LinkedHashMap<>();
+    StringBuilder summary = new StringBuilder();
+    for (PipelineSpec.Refined d : ctx.spec().dimensions()) {
+      refineDimension(ctx, d, dims, written, rows, summary);
+    }
+    PipelineSpec.Refined spec = ctx.spec().silver();
+    TableId silver = ctx.silver(spec.table());
+    long bronzeVersion = ctx.lakehouse().latestVersion(ctx.bronze());
+    String specHash = JobContext.hash(spec);
+    Map<String, Object> lineage = new LinkedHashMap<>();
+    lineage.put("run_id", ctx.runId());
+    lineage.put("source_table", ctx.bronze().toString());
+    lineage.put("source_version", bronzeVersion);
+    lineage.put("spec_hash", specHash);
+    dims.forEach((k, v) -> lineage.put("dimension." + k, ctx.lakehouse().latestVersion(ctx.silver(k))));
+    if (upToDate(ctx.lakehouse(), silver, lineage) && !ctx.flag("force")) {
+      summary.append(silver).append(" up to date with ").append(ctx.bronze()).append(" v").append(bronzeVersion);
+      return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
+    }
+    Dataset<Row> parsed = Refiner.parseBronze(ctx.lakehouse().read(ctx.bronze(), bronzeVersion), spec.recordSchema());
+    Refiner.Output out = Refiner.refine(Refiner.dedupe(parsed, spec.key()), spec, dims);
+    Dataset<Row> valid = out.valid().persist();
+    commit(ctx, silver, TableId.of(silver.layer(), spec.quarantineTable()), valid, out.quarantine(), spec.checks(), bronzeVersion, lineage, written, rows);
+    long bronzeRows = ctx.lakehouse().read(ctx.bronze(), bronzeVersion).count();
+    long quarantined = rows.get(TableId.of(silver.layer(), spec.quarantineTable()).toString());
+    long duplicates = bronzeRows - rows.get(silver.toString()) - quarantined;
+    valid.unpersist();
+    summary.append(
+        String.format(
+            "%,d bronze records -> %,d in %s v%d, %,d quarantined, %,d re-pulled duplicates collapsed",
+            bronzeRows, rows.get(silver.toString()), silver, written.get(silver.toString()), quarantined, duplicates));
+    return new StageResult(name(), StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
+  }
+
+  private void refineDimension(
+      JobContext ctx, PipelineSpec.Refined d, Map<String, Dataset<Row>> dims, Map<String, Long> written, Map<String, Long> rows, StringBuilder summary) {
+    TableId table = ctx.silver(d.table());
+    String path = ctx.resolvePath(d.file().path());
+    Map<String, Object> lineage = new LinkedHashMap<>();
+    lineage.put("run_id", ctx.runId());
+    lineage.put("source_file", path);
+    lineage.put("source_version", fileVersion(ctx, path));
+    lineage.put("spec_hash", JobContext.hash(d));
+    if (!upToDate(ctx.lakehouse(), table, lineage) || ctx.flag("force")) {
+      var reader = ctx.lakehouse().spark().read().format(d.file().format()).option("header", "true");
+      for (Map.Entry<String, String> o : d.file().options().entrySet()) {
+        reader = reader.option(o.getKey(), o.getValue());
+      }
+      if (d.recordSchema() != null) {
+        reader = reader.schema(d.recordSchema());
+      }
+      Dataset<Row> raw = reader.load(path).withColumn("_file", col("_metadata.file_path"));
+      Dataset<Row> parsed = Refiner.parseFile(raw, "_file");
+      Refiner.Output out = Refiner.refine(Refiner.dedupe(parsed, d.key()), d, dims);
+      commit(ctx, table, TableId.of(table.layer(), d.quarantineTable()), out.valid(), out.quarantine(), d.checks(), (Long) lineage.get("source_version"), lineage, written, rows);
+      summary.append(String.format("%s v%d (%,d rows); ", table, written.get(table.toString()), rows.get(table.toString())));
+    }
+    dims.put(d.table(), ctx.lakehouse().read(table));
+  }
+
+  /** Checks the candidate rows, records the verdicts, then commits quarantine and table. */
+  static void commit(
+      JobContext ctx,
+      TableId table,
+      TableId quarantine,
+      Dataset<Row> valid,
+      Dataset<Row> rejected,
+      List<dev.lakeml.config.CheckSpec> checks,
+      long sourceVersion,
+      Map<String, Object> lineage,
+      Map<String, Long> written,
+      Map<String, Long> rows) {
+    List<CheckOutcome> outcomes = DeequChecks.verify(valid, checks);
+    boolean blocked = outcomes.stream().anyMatch(CheckOutcome::blocking);
+    QualityLedger ledger = new QualityLedger(ctx.lakehouse());
+    ledger.record(ctx.runId(), table, sourceVersion, outcomes, !blocked);
+    if (blocked) {
+      StringBuilder details = new StringBuilder();
+      for (CheckOutcome o : outcomes) {
+        if (o.blocking()) {
+          details.append("  - ").append(o.check()).append(": ").append(o.message()).append('\n');
+        }
+      }
+      throw Errors.checksFailed(table.toString(), details.toString().stripTrailing());
+    }
+    Dataset<Row> q = rejected.withColumn("run_id", org.apache.spark.sql.functions.lit(ctx.runId()));
+    long qv = ctx.lakehouse().write(q, quarantine, Lakehouse.Write.overwrite(), lineage);
+    rows.put(quarantine.toString(), ctx.lakehouse().read(quarantine, qv).count());
+    written.put(quarantine.toString(), qv);
+    long v = ctx.lakehouse().write(valid, table, Lakehouse.Write.overwrite(), lineage);
+    written.put(table.toString(), v);
+    rows.put(table.toString(), ctx.lakehouse().read(table, v).count());
+  }
+
+  /** True when the table's newest lakeml commit was computed from exactly these inputs. */
+  static boolean upToDate(Lakehouse lakehouse, TableId table, Map<String, Object> lineage) {
+    Optional<Map<String, Object>> last = lakehouse.lastCommitInfo(table, "source_version");
+    if (last.isEmpty()) {
+      return false;
+    }
+    for (Map.Entry<String, Object> e : lineage.entrySet()) {
+      if (!e.getKey().equals("run_id") && !String.valueOf(e.getValue()).equals(String.valueOf(last.get().get(e.getKey())))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static long fileVersion(JobContext ctx, String path) {
+    try {
+      Path p = new Path(path);
+      FileStatus s = p.getFileSystem(ctx.lakehouse().spark().sparkContext().hadoopConfiguration()).getFileStatus(p);
+      return s.getLen() * 31 + s.getModificationTime() / 1000;
+    } catch (IOException e) {
+      throw new dev.lakeml.LakemlException("Cannot read dimension file " + path + ": " + e.getMessage() + ". Check the path in the pipeline spec.", e);
+    }
+  }
+
+  static double secs(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}

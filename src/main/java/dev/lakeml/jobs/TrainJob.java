@@ -1,0 +1,81 @@
+package dev.lakeml.jobs;
+
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.ml.ModelRegistry;
+import dev.lakeml.ml.ModelVersion;
+import dev.lakeml.ml.Trainer;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Trains the spec's model on a pinned version of the gold feature table and registers it with that
+ * version. Training again on the same table version with the same spec reuses the registered model.
+ */
+public final class TrainJob implements Job {
+  @Override
+  public String name() {
+    return "train";
+  }
+
+  @Override
+  public StageResult run(JobContext ctx) {
+    long t0 = System.nanoTime();
+    PipelineSpec.Model spec = ctx.spec().model();
+    TableId gold = ctx.gold(ctx.spec().gold().table());
+    long goldVersion = ctx.lakehouse().latestVersion(gold);
+    String specHash = JobContext.hash(spec + "|" + ctx.spec().gold().label());
+    ModelRegistry registry = new ModelRegistry(ctx.lakehouse());
+    Optional<ModelVersion> existing = registry.find(spec.name(), specHash, gold.toString(), goldVersion);
+    if (existing.isPresent() && !ctx.flag("force")) {
+      ModelVersion v = existing.get();
+      return new StageResult(
+          name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
+          String.format("%s v%d already trained on %s v%d (auc %.3f)", v.name(), v.version(), gold, goldVersion, v.metrics().get("auc")));
+    }
+    Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
+    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec);
+    int version = registry.nextVersion(spec.name());
+    ModelVersion v =
+        registry.register(
+            trained.model(),
+            new ModelVersion(
+                spec.name(),
+                version,
+                ctx.spec().name(),
+                spec.estimator().name().toLowerCase(),
+                registry.modelPath(spec.name(), version),
+                gold.toString(),
+                goldVersion,
+                spec.params(),
+                trained.metrics(),
+                trained.featureNames(),
+                "[" + spec.trainFrom() + ", " + spec.trainBefore() + ")",
+                "[" + spec.evaluateFrom() + ", " + spec.evaluateBefore() + ")",
+                specHash,
+                System.getProperty("lakeml.code.version", "unknown"),
+                ctx.lakehouse().spark().version(),
+                deltaVersion(),
+                ctx.runId(),
+                Instant.now()));
+    long registryVersion = ctx.lakehouse().latestVersion(ModelRegistry.TABLE);
+    Map<String, Double> m = v.metrics();
+    return new StageResult(
+        name(),
+        StageResult.SUCCEEDED,
+        RefineJob.secs(t0),
+        Map.of(ModelRegistry.TABLE.toString(), registryVersion),
+        Map.of(),
+        String.format(
+            "%s v%d (%s) on %s v%d: auc %.3f, pr_auc %.3f, log_loss %.3f on %s",
+            v.name(), v.version(), v.estimator(), gold, goldVersion, m.get("auc"), m.get("pr_auc"), m.get("log_loss"), v.evaluateWindow()));
+  }
+
+  static String deltaVersion() {
+    String v = io.delta.tables.DeltaTable.class.getPackage().getImplementationVersion();
+    return v == null ? "unknown" : v;
+  }
+}

@@ -1,0 +1,26 @@
+package dev.lakeml.ml;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** One registered model version and everything needed to trace or reproduce it. */
+public record ModelVersion(
+    String name,
+    int version,
+    String pipeline,
+    String estimator,
+    String path,
+    String trainingTable,
+    long trainingTableVersion,
+    Map<String, String> params,
+    Map<String, Double> metrics,
+    List<String> featureNames,
+    String trainWindow,
+    String evaluateWindow,
+    String specHash,
+    String codeVersion,
+    String sparkVersion,
+    String deltaVersion,
+    String runId,
+    Instant createdAt) {}

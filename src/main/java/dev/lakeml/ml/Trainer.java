@@ -1,0 +1,162 @@
+package dev.lakeml.ml;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+import dev.lakeml.Errors;
+import dev.lakeml.LakemlException;
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.features.PointInTimeFeatures;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.GBTClassifier;
+import org.apache.spark.ml.classification.LogisticRegression;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.classification.RandomForestClassifier;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.ml.feature.Imputer;
+import org.apache.spark.ml.feature.OneHotEncoder;
+import org.apache.spark.ml.feature.SQLTransformer;
+import org.apache.spark.ml.feature.StringIndexer;
+import org.apache.spark.ml.feature.VectorAssembler;
+import org.apache.spark.ml.functions;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Fits the spec's model on a time-ordered split of the feature table: train on
+ * [train-from, train-before), evaluate on the later [evaluate-from, evaluate-before). Never a random
+ * split: a flight's future must not leak into its own training data.
+ */
+public final class Trainer {
+  public static final String FEATURES = "features";
+  public static final String PROBABILITY = "probability";
+
+  /** A fitted pipeline with its hold-out metrics and the names of the vector's inputs. */
+  public record Trained(PipelineModel model, Map<String, Double> metrics, List<String> featureNames) {}
+
+  private Trainer() {}
+
+  public static Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec) {
+    Dataset<Row> train = window(gold, spec.trainFrom().toString(), spec.trainBefore().toString());
+    Dataset<Row> eval = window(gold, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
+    long trainRows = train.count();
+    long evalRows = eval.count();
+    if (trainRows == 0 || evalRows == 0) {
+      throw new LakemlException(
+          "Cannot train " + spec.name() + ": the split has " + trainRows + " training rows ["
+              + spec.trainFrom() + ", " + spec.trainBefore() + ") and " + evalRows
+              + " evaluation rows [" + spec.evaluateFrom() + ", " + spec.evaluateBefore()
+              + "). Ingest data covering both windows or change model.split in the spec.");
+    }
+    Pipeline pipeline = pipeline(label, spec);
+    PipelineModel model = pipeline.fit(train);
+    Map<String, Double> metrics = evaluate(model.transform(eval), label);
+    metrics.put("train_rows", (double) trainRows);
+    metrics.put("eval_rows", (double) evalRows);
+    return new Trained(model, metrics, featureNames(spec));
+  }
+
+  static Dataset<Row> window(Dataset<Row> gold, String from, String before) {
+    return gold.filter(col(PointInTimeFeatures.EVENT_DATE).geq(lit(from)).and(col(PointInTimeFeatures.EVENT_DATE).lt(lit(before))));
+  }
+
+  /** Names of the assembled vector's slots, in order (categoricals as their index or one-hot). */
+  public static List<String> featureNames(PipelineSpec.Model spec) {
+    List<String> names = new ArrayList<>(spec.categorical());
+    names.addAll(spec.numeric());
+    return names;
+  }
+
+  static Pipeline pipeline(String label, PipelineSpec.Model spec) {
+    List<PipelineStage> stages = new ArrayList<>();
+    List<String> vectorInputs = new ArrayList<>();
+    boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION;
+    if (!spec.categorical().isEmpty()) {
+      String[] in = spec.categorical().toArray(new String[0]);
+      String[] idx = spec.categorical().stream().map(c -> c + "_idx").toArray(String[]::new);
+      stages.add(new StringIndexer().setInputCols(in).setOutputCols(idx).setHandleInvalid("keep").setStringOrderType("alphabetAsc"));
+      if (linear) {
+        String[] oh = spec.categorical().stream().map(c -> c + "_oh").toArray(String[]::new);
+        stages.add(new OneHotEncoder().setInputCols(idx).setOutputCols(oh).setHandleInvalid("keep"));
+        vectorInputs.addAll(List.of(oh));
+      } else {
+        vectorInputs.addAll(List.of(idx));
+      }
+    }
+    if (!spec.numeric().isEmpty()) {
+      String[] in = spec.numeric().toArray(new String[0]);
+      String[] imp = spec.numeric().stream().map(c -> c + "_imp").toArray(String[]::new);
+      // Cast to double inside the pipeline (Imputer takes only floating point); saved with the model.
+      String[] dbl = spec.numeric().stream().map(c -> c + "_dbl").toArray(String[]::new);
+      StringBuilder sql = new StringBuilder("SELECT *");
+      for (int i = 0; i < in.length; i++) {
+        sql.append(", CAST(`").append(in[i]).append("` AS DOUBLE) AS `").append(dbl[i]).append('`');
+      }
+      stages.add(new SQLTransformer().setStatement(sql.append(" FROM __THIS__").toString()));
+      stages.add(new Imputer().setInputCols(dbl).setOutputCols(imp).setStrategy("median"));
+      vectorInputs.addAll(List.of(imp));
+    }
+    stages.add(new VectorAssembler().setInputCols(vectorInputs.toArray(new String[0])).setOutputCol(FEATURES).setHandleInvalid("keep"));
+    stages.add(estimator(label, spec));
+    return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
+  }
+
+  static ProbabilisticClassifier<?, ?, ?> estimator(String label, PipelineSpec.Model spec) {
+    ProbabilisticClassifier<?, ?, ?> est =
+        switch (spec.estimator()) {
+          case GBT -> new GBTClassifier().setSeed(spec.seed()).setMaxBins(256);
+          case RANDOM_FOREST -> new RandomForestClassifier().setSeed(spec.seed()).setMaxBins(256);
+          case LOGISTIC_REGRESSION -> new LogisticRegression();
+        };
+    est.setLabelCol(label).setFeaturesCol(FEATURES).setProbabilityCol(PROBABILITY);
+    for (Map.Entry<String, String> p : spec.params().entrySet()) {
+      set(est, p.getKey(), p.getValue(), spec);
+    }
+    return est;
+  }
+
+  private static void set(ProbabilisticClassifier<?, ?, ?> est, String name, String value, PipelineSpec.Model spec) {
+    if (!est.hasParam(name)) {
+      List<String> known = new ArrayList<>();
+      for (Param<?> p : est.params()) {
+        known.add(p.name());
+      }
+      throw Errors.config(
+          "the pipeline spec",
+          "model.params." + name,
+          "is not a parameter of " + est.getClass().getSimpleName() + ". Known: " + String.join(", ", known) + ".");
+    }
+    Param<Object> param = (Param<Object>) est.getParam(name);
+    boolean plainString = param.getClass() == Param.class;
+    try {
+      est.set(param, param.jsonDecode(plainString ? "\"" + value.replace("\"", "\\\"") + "\"" : value));
+    } catch (RuntimeException e) {
+      throw Errors.config("the pipeline spec", "model.params." + name, "has an invalid value '" + value + "': " + e.getMessage());
+    }
+  }
+
+  /** AUC, PR-AUC and log-loss of scored rows against the label. */
+  public static Map<String, Double> evaluate(Dataset<Row> scored, String label) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator().setLabelCol(label).setRawPredictionCol(PROBABILITY);
+    m.put("auc", ev.setMetricName("areaUnderROC").evaluate(scored));
+    m.put("pr_auc", ev.setMetricName("areaUnderPR").evaluate(scored));
+    Row r =
+        scored
+            .withColumn("_p", functions.vector_to_array(col(PROBABILITY), "float64").getItem(1))
+            .selectExpr(
+                "avg(-(" + label + " * ln(greatest(_p, 1e-15)) + (1 - " + label + ") * ln(greatest(1 - _p, 1e-15))))",
+                "avg(" + label + ")")
+            .first();
+    m.put("log_loss", r.getDouble(0));
+    m.put("positive_rate", r.getDouble(1));
+    return m;
+  }
+}

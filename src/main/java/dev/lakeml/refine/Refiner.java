@@ -1,0 +1,197 @@
+package dev.lakeml.refine;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.get_json_object;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakeml.LakemlException;
+import dev.lakeml.config.PipelineSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Bronze (or a dimension file) to silver, as pure {@code Dataset -> Dataset} steps: parse each raw
+ * record against the declared schema, keep one row per source key (deterministically), enrich with
+ * dimension lookups, compute the declared columns, and split the result into valid rows and
+ * quarantined rows that carry <em>every</em> reason they were rejected for.
+ */
+public final class Refiner {
+  /** Internal columns every step reads and writes. */
+  static final String REASONS = "_reasons";
+
+  static final List<String> LINEAGE = List.of("_source_file", "_page_sha256", "_record_index", "_file_modified_at");
+
+  /** Valid rows for the silver table and rejected rows for its quarantine table. */
+  public record Output(Dataset<Row> valid, Dataset<Row> quarantine) {}
+
+  private Refiner() {}
+
+  /** Bronze rows to one column per schema field, plus lineage, payload and the reasons so far. */
+  public static Dataset<Row> parseBronze(Dataset<Row> bronze, String recordSchemaDdl) {
+    StructType schema = schema(recordSchemaDdl);
+    Column rec = from_json(col("payload"), schema, Map.of("mode", "PERMISSIVE"));
+    List<Column> cols = new ArrayList<>();
+    List<Column> reasons = new ArrayList<>();
+    reasons.add(col("corrupt_reason"));
+    for (StructField f : schema.fields()) {
+      Column raw = get_json_object(col("payload"), "$." + f.name());
+      Column typed = col("_rec").getField(f.name());
+      cols.add(typed.as(f.name()));
+      reasons.add(
+          when(
+              col("corrupt_reason").isNull().and(raw.isNotNull()).and(typed.isNull()),
+              concat(lit(f.name() + ": expected " + f.dataType().simpleString() + ", got "), expr("left(get_json_object(payload, '$." + f.name() + "'), 80)"))));
+    }
+    cols.add(nonNull(reasons).as(REASONS));
+    cols.add(col("source_file").as("_source_file"));
+    cols.add(col("page_sha256").as("_page_sha256"));
+    cols.add(col("record_index").as("_record_index"));
+    cols.add(col("file_modified_at").as("_file_modified_at"));
+    cols.add(col("payload").as("_payload"));
+    return bronze.withColumn("_rec", rec).select(cols.toArray(new Column[0]));
+  }
+
+  /** Rows of a dimension file (all columns as read) prepared like parsed bronze. */
+  public static Dataset<Row> parseFile(Dataset<Row> rows, String sourceFileColumn) {
+    List<Column> cols = new ArrayList<>();
+    for (String c : rows.columns()) {
+      if (!c.equals(sourceFileColumn)) {
+        cols.add(col(c));
+      }
+    }
+    Column payload = to_json(struct(cols.toArray(new Column[0])));
+    cols.add(expr("array()").cast("array<string>").as(REASONS));
+    cols.add(col(sourceFileColumn).as("_source_file"));
+    cols.add(lit(null).cast("string").as("_page_sha256"));
+    cols.add(lit(null).cast("int").as("_record_index"));
+    cols.add(lit(null).cast("timestamp").as("_file_modified_at"));
+    cols.add(payload.as("_payload"));
+    return rows.select(cols.toArray(new Column[0]));
+  }
+
+  /**
+   * One row per key: a record pulled more than once keeps the copy from the newest file (then the
+   * greatest file name, then the first position), so the same input always gives the same silver.
+   */
+  public static Dataset<Row> dedupe(Dataset<Row> parsed, String key) {
+    var order =
+        Window.partitionBy(col(key))
+            .orderBy(
+                col("_file_modified_at").desc_nulls_last(),
+                col("_source_file").desc_nulls_last(),
+                col("_record_index").asc_nulls_last());
+    Dataset<Row> keyed = parsed.filter(col(key).isNotNull());
+    Dataset<Row> kept = keyed.withColumn("_rn", row_number().over(order)).filter("_rn = 1").drop("_rn");
+    return kept.unionByName(parsed.filter(col(key).isNull()));
+  }
+
+  /** Lookups, computed columns, required columns; then the split into valid and quarantined. */
+  public static Output refine(Dataset<Row> deduped, PipelineSpec.Refined spec, Map<String, Dataset<Row>> dimensions) {
+    Dataset<Row> df = deduped;
+    List<Column> reasons = new ArrayList<>();
+    reasons.add(when(col(spec.key()).isNull(), lit(spec.key() + ": missing")));
+    int i = 0;
+    for (PipelineSpec.Lookup l : spec.lookups()) {
+      Dataset<Row> dim = dimensions.get(l.dimension());
+      if (dim == null) {
+        throw new LakemlException(
+            "Cannot refine " + spec.table() + ": lookup dimension '" + l.dimension()
+                + "' is not declared before it in the spec's dimensions list.");
+      }
+      String hit = "_lk_hit_" + i;
+      String keyCol = "_lk_key_" + i;
+      List<Column> sel = new ArrayList<>();
+      sel.add(col(l.key()).as(keyCol));
+      for (String s : l.select()) {
+        sel.add(col(s).as(l.prefix() + s));
+      }
+      sel.add(lit(true).as(hit));
+      df = df.join(broadcast(dim.select(sel.toArray(new Column[0]))), col(l.on()).equalTo(col(keyCol)), "left").drop(keyCol);
+      if (l.required()) {
+        reasons.add(
+            when(col(l.on()).isNull(), lit(l.on() + ": missing"))
+                .when(col(hit).isNull(), concat(lit(l.on() + ": '"), col(l.on()), lit("' not found in " + l.dimension()))));
+      }
+      i++;
+    }
+    List<Column> out = new ArrayList<>();
+    out.add(col(spec.key()));
+    if (spec.columns().isEmpty()) {
+      for (String c : deduped.columns()) {
+        if (!c.startsWith("_") && !c.equals(spec.key())) {
+          out.add(col(c));
+        }
+      }
+    } else {
+      for (Map.Entry<String, String> c : spec.columns().entrySet()) {
+        if (!c.getKey().equals(spec.key())) {
+          out.add(expr(c.getValue()).as(c.getKey()));
+        }
+      }
+    }
+    List<Column> all = new ArrayList<>(out);
+    all.add(concatReasons(col(REASONS), nonNull(reasons)).as(REASONS));
+    for (String l : LINEAGE) {
+      all.add(col(l));
+    }
+    all.add(col("_payload"));
+    Dataset<Row> computed = df.select(all.toArray(new Column[0]));
+    List<Column> required = new ArrayList<>();
+    for (String r : spec.required()) {
+      required.add(when(col(r).isNull(), lit(r + ": missing or invalid")));
+    }
+    Dataset<Row> checked =
+        computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required)));
+    List<Column> validCols = new ArrayList<>();
+    for (String c : checked.columns()) {
+      if (!c.equals(REASONS) && !c.equals("_payload") && !c.equals("_file_modified_at")) {
+        validCols.add(col(c));
+      }
+    }
+    Dataset<Row> valid = checked.filter("size(" + REASONS + ") = 0").select(validCols.toArray(new Column[0]));
+    Dataset<Row> quarantine =
+        checked
+            .filter("size(" + REASONS + ") > 0")
+            .select(
+                col(spec.key()).cast("string").as("record_key"),
+                col(REASONS).as("reasons"),
+                col("_payload").as("payload"),
+                col("_source_file").as("source_file"),
+                col("_page_sha256").as("page_sha256"),
+                col("_record_index").as("record_index"));
+    return new Output(valid, quarantine);
+  }
+
+  static StructType schema(String ddl) {
+    try {
+      return StructType.fromDDL(ddl);
+    } catch (RuntimeException e) {
+      throw new LakemlException("Cannot parse record-schema '" + ddl + "': " + e.getMessage(), null, 2);
+    }
+  }
+
+  /** The non-null entries of {@code reasons}, as array<string>. */
+  private static Column nonNull(List<Column> reasons) {
+    return org.apache.spark.sql.functions.filter(array(reasons.toArray(new Column[0])), Column::isNotNull);
+  }
+
+  private static Column concatReasons(Column a, Column b) {
+    return org.apache.spark.sql.functions.concat(a, b);
+  }
+}
