@@ -67,6 +67,14 @@ public final class ReplayApiServer implements AutoCloseable {
       "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><center><h1>502"
           + " Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n";
 
+  static {
+    // The JDK server writes headers and body in two packets; with Nagle on, each answer waits
+    // for the client's delayed ACK (~40 ms). Read once, when the first HttpServer is created.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final PullsDirectory pulls;
   private final int requestedPort;
   private final String bearerToken;
