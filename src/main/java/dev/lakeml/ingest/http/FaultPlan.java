@@ -20,8 +20,9 @@ import java.util.stream.Collectors;
  *
  * <p>Counting starts when the plan is installed on a server ({@link
  * ReplayApiServer#setFaultPlan}, or at start for {@link ReplayApiServer.Builder#faultPlan}):
- * "request #3" is the third request to the flights endpoint after that, and "the first 2 times" of
- * a page counts only requests after that.
+ * "request #3" is the third flights request after that, and "the first 2 times" of a page counts
+ * only requests after that. Only requests that pass auth and parameter checks are counted (a 401
+ * or 400 takes no fault).
  *
  * <p>The JSON form, accepted by {@code POST /admin/faults} and {@link #fromJson(String)}:
  *
