@@ -53,8 +53,10 @@ class PrometheusPusherTest {
         run.endedAt().toEpochMilli() / 1000.0,
         metrics.value("lakeml_run_timestamp_seconds", group),
         EPS);
-    assertEquals(19.5, metrics.value("lakeml_stage_duration_seconds", with(group, "stage", "refine")));
-    assertEquals(120.0, metrics.value("lakeml_stage_duration_seconds", with(group, "stage", "train")));
+    assertEquals(
+        19.5, metrics.value("lakeml_stage_duration_seconds", with(group, "stage", "refine")));
+    assertEquals(
+        120.0, metrics.value("lakeml_stage_duration_seconds", with(group, "stage", "train")));
     assertEquals(6, metrics.find("lakeml_stage_duration_seconds", group).size());
     assertEquals(
         2_950_000, metrics.value("lakeml_table_rows", with(group, "table", "silver.flights")));
@@ -67,7 +69,8 @@ class PrometheusPusherTest {
         EPS);
     assertEquals(
         0,
-        metrics.value("lakeml_quality_checks_failed", with(group, "table", "gold.flight_features")));
+        metrics.value(
+            "lakeml_quality_checks_failed", with(group, "table", "gold.flight_features")));
     assertEquals(0.8123, metrics.value("lakeml_model_metric", with(group, "metric", "auc")), EPS);
     assertEquals(
         0.3912, metrics.value("lakeml_model_metric", with(group, "metric", "log_loss")), EPS);
@@ -75,7 +78,8 @@ class PrometheusPusherTest {
     assertEquals(
         0.31,
         metrics.value(
-            "lakeml_feature_drift", Map.of("pipeline", "flights", "feature", "carrier", "metric", "psi")),
+            "lakeml_feature_drift",
+            Map.of("pipeline", "flights", "feature", "carrier", "metric", "psi")),
         EPS);
   }
 
@@ -102,8 +106,11 @@ class PrometheusPusherTest {
 
     ExpositionText metrics = new ExpositionText(gateway.metricsText());
     Map<String, String> group = Map.of("pipeline", "replace-check");
-    assertEquals(List.of(), metrics.find("lakeml_stage_duration_seconds", with(group, "stage", "old_stage")));
-    assertEquals(3.0, metrics.value("lakeml_stage_duration_seconds", with(group, "stage", "refine")));
+    assertEquals(
+        List.of(),
+        metrics.find("lakeml_stage_duration_seconds", with(group, "stage", "old_stage")));
+    assertEquals(
+        3.0, metrics.value("lakeml_stage_duration_seconds", with(group, "stage", "refine")));
     assertEquals(0.0, metrics.value("lakeml_run_success", group));
   }
 
@@ -145,7 +152,8 @@ class PrometheusPusherTest {
       long start = System.nanoTime();
 
       PushResult result =
-          new PrometheusPusher(address, "lakeml", Duration.ofMillis(300)).push(SampleRuns.flights());
+          new PrometheusPusher(address, "lakeml", Duration.ofMillis(300))
+              .push(SampleRuns.flights());
 
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       assertFalse(result.pushed());

@@ -80,7 +80,8 @@ class RunSummaryTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> RunSummary.builder("r4", "flights", "run").build());
-    assertEquals("Cannot create run summary: start time of run r4 is missing", noStart.getMessage());
+    assertEquals(
+        "Cannot create run summary: start time of run r4 is missing", noStart.getMessage());
 
     Map<String, Double> withNull = new LinkedHashMap<>();
     withNull.put("auc", null);

@@ -26,7 +26,12 @@ final class SampleRuns {
                 stage("ingest", 0, 20.25, 0, 3_000_000, table("bronze.flights", 12, 3_000_000)))
             .addStage(
                 stage(
-                    "refine", 21, 19.5, 3_000_000, 2_950_000, table("silver.flights", 8, 2_950_000)))
+                    "refine",
+                    21,
+                    19.5,
+                    3_000_000,
+                    2_950_000,
+                    table("silver.flights", 8, 2_950_000)))
             .addStage(
                 stage(
                     "features",
@@ -37,10 +42,12 @@ final class SampleRuns {
                     table("gold.flight_features", 5, 2_950_000)))
             .addStage(stage("train", 66, 120.0, 2_950_000, 1))
             .addStage(
-                stage("score", 187, 13.0, 250_000, 250_000, table("gold.flight_scores", 3, 250_000)))
+                stage(
+                    "score", 187, 13.0, 250_000, 250_000, table("gold.flight_scores", 3, 250_000)))
             .addStage(stage("monitor", 201, 21.5, 250_000, 40, table("ops.drift", 30, 40)))
             .addQualityResult(
-                quality("silver.flights", 8, "dep_delay_complete", QualityResult.Status.PASS, 0.998))
+                quality(
+                    "silver.flights", 8, "dep_delay_complete", QualityResult.Status.PASS, 0.998))
             .addQualityResult(
                 quality("silver.flights", 8, "flight_id_unique", QualityResult.Status.PASS, 1.0))
             .addQualityResult(
@@ -89,7 +96,6 @@ final class SampleRuns {
 
   static QualityResult quality(
       String table, long version, String check, QualityResult.Status status, Double value) {
-    return new QualityResult(
-        table, version, check, QualityResult.Level.ERROR, status, value, "");
+    return new QualityResult(table, version, check, QualityResult.Level.ERROR, status, value, "");
   }
 }

@@ -3,8 +3,8 @@ package dev.lakeml.observe;
 import java.util.Optional;
 
 /**
- * What happened to a metrics push. A failed push is not an error of the run: the caller logs
- * {@link #warning()} and carries on.
+ * What happened to a metrics push. A failed push is not an error of the run: the caller logs {@link
+ * #warning()} and carries on.
  *
  * @param gateway the Pushgateway address pushed to, {@code host:port}
  * @param pushed whether the gateway accepted the metrics

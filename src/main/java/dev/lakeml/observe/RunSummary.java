@@ -13,8 +13,8 @@ import java.util.Map;
  * the data quality checks went, the model's metrics and the features' drift.
  *
  * <p>Immutable: lists and the metrics map are copied, and keep the order they were given in (the
- * report shows them in that order). Build one with {@link #builder(String, String, String)}, or with
- * the canonical constructor.
+ * report shows them in that order). Build one with {@link #builder(String, String, String)}, or
+ * with the canonical constructor.
  *
  * @param runId the run's id, unique per pipeline
  * @param pipeline the named pipeline that ran, e.g. {@code flights}
