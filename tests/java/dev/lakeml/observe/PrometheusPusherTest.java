@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.prometheus.metrics.config.PrometheusProperties;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,20 +22,44 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PrometheusPusherTest {
   private static final double EPS = 1e-9;
+  private static final String OVERRIDE_ADDRESS = "io.prometheus.exporter.pushgateway.address";
+  private static final String OVERRIDE_JOB = "io.prometheus.exporter.pushgateway.job";
 
   @TempDir static Path workDir;
   private static LocalPushgateway gateway;
 
   @BeforeAll
   static void startGateway() throws Exception {
+    // A trap: the Prometheus client reads these once, at first use, and by default they would
+    // override the address and job the pusher was given.
+    System.setProperty(OVERRIDE_ADDRESS, "127.0.0.1:1");
+    System.setProperty(OVERRIDE_JOB, "not-lakeml");
     gateway = LocalPushgateway.start(workDir);
   }
 
   @AfterAll
   static void stopGateway() throws Exception {
+    System.clearProperty(OVERRIDE_ADDRESS);
+    System.clearProperty(OVERRIDE_JOB);
     if (gateway != null) {
       gateway.close();
     }
+  }
+
+  @Test
+  void prometheusSystemPropertiesDoNotRedirectThePush() throws Exception {
+    assertEquals(
+        "127.0.0.1:1",
+        PrometheusProperties.get().getExporterPushgatewayProperties().getAddress(),
+        "trap not armed: the client loaded its properties before this test class ran");
+
+    PushResult result =
+        new PrometheusPusher(gateway.address(), "lakeml").push(SampleRuns.flights());
+
+    assertTrue(result.pushed(), () -> "push failed: " + result.warning());
+    ExpositionText metrics = new ExpositionText(gateway.metricsText());
+    assertEquals(
+        1.0, metrics.value("lakeml_run_success", Map.of("job", "lakeml", "pipeline", "flights")));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.lakeml.observe;
 
+import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.pushgateway.PushGateway;
 import java.io.IOException;
 import java.time.Duration;
@@ -29,6 +30,11 @@ import java.time.Duration;
 public final class PrometheusPusher {
   /** How long a push may wait to connect, and then for the gateway's answer. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+  // lakeml's configuration alone says where metrics go. By default the client lets
+  // io.prometheus.exporter.pushgateway.* system properties or a prometheus.properties file on the
+  // classpath replace the address, job and timeouts given here.
+  private static final PrometheusProperties NO_OVERRIDES = PrometheusProperties.builder().build();
 
   private final String gateway;
   private final String job;
@@ -61,7 +67,7 @@ public final class PrometheusPusher {
    */
   public PushResult push(RunSummary run) {
     PushGateway pushGateway =
-        PushGateway.builder()
+        PushGateway.builder(NO_OVERRIDES)
             .address(gateway)
             .job(job)
             .groupingKey("pipeline", run.pipeline())
