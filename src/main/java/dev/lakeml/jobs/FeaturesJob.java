@@ -16,6 +16,11 @@ public final class FeaturesJob implements Job {
   }
 
   @Override
+  public String usage() {
+    return "features                silver -> gold feature table (point-in-time trailing aggregates)";
+  }
+
+  @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();
     PipelineSpec.Features spec = ctx.spec().gold();

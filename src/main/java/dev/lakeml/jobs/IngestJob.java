@@ -11,6 +11,16 @@ public final class IngestJob implements Job {
   }
 
   @Override
+  public String usage() {
+    return "ingest                  landing pages -> bronze, exactly once [--follow [--interval-ms N]]";
+  }
+
+  @Override
+  public java.util.Set<String> options() {
+    return java.util.Set.of("follow", "interval-ms");
+  }
+
+  @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();
     var source = ctx.spec().source();

@@ -9,5 +9,13 @@ public interface Job {
   /** The stage name, also the launcher's subcommand. */
   String name();
 
+  /** One line for the launcher's usage text. */
+  String usage();
+
+  /** Command-line options this stage reads from {@link JobContext#options()} (besides --force). */
+  default java.util.Set<String> options() {
+    return java.util.Set.of();
+  }
+
   StageResult run(JobContext ctx);
 }

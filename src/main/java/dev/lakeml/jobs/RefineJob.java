@@ -32,6 +32,11 @@ public final class RefineJob implements Job {
   }
 
   @Override
+  public String usage() {
+    return "refine                  bronze -> silver: typed, de-duplicated, checked; rejects to quarantine";
+  }
+
+  @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();
     Map<String, Long> written = new LinkedHashMap<>();

@@ -26,6 +26,16 @@ public final class ScoreJob implements Job {
   }
 
   @Override
+  public String usage() {
+    return "score                   gold + model -> predictions [--from D --to D --model-version N]";
+  }
+
+  @Override
+  public java.util.Set<String> options() {
+    return java.util.Set.of("from", "to", "model-version");
+  }
+
+  @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();
     var spec = ctx.spec();

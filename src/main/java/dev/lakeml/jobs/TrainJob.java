@@ -22,6 +22,11 @@ public final class TrainJob implements Job {
   }
 
   @Override
+  public String usage() {
+    return "train                   gold -> a registered model version (time-ordered split)";
+  }
+
+  @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();
     PipelineSpec.Model spec = ctx.spec().model();

@@ -1,0 +1,29 @@
+package dev.lakeml.cli;
+
+import dev.lakeml.jobs.Job;
+import dev.lakeml.jobs.Pipelines;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The registry of launcher commands, in the order the usage text lists them. */
+final class Commands {
+  private Commands() {}
+
+  static Map<String, Command> all() {
+    List<Command> list = new ArrayList<>();
+    for (Job job : Pipelines.stages()) {
+      list.add(new JobCommand(job.name(), List.of(job)));
+    }
+    list.add(new JobCommand("run", Pipelines.stages()));
+    list.add(new TableCommands.History());
+    list.add(new TableCommands.Show());
+    list.add(new TableCommands.SqlQuery());
+    Map<String, Command> byName = new LinkedHashMap<>();
+    for (Command c : list) {
+      byName.put(c.name(), c);
+    }
+    return byName;
+  }
+}

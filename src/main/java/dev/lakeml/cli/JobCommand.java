@@ -1,0 +1,89 @@
+package dev.lakeml.cli;
+
+import dev.lakeml.LakemlException;
+import dev.lakeml.jobs.Job;
+import dev.lakeml.jobs.JobContext;
+import dev.lakeml.jobs.RunLedger;
+import dev.lakeml.jobs.StageResult;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Runs one or more pipeline stages in order as one run: a run id, a progress line per stage, and a
+ * row in {@code ops.runs} whether it succeeds or fails.
+ */
+final class JobCommand implements Command {
+  private final String name;
+  private final List<Job> jobs;
+
+  JobCommand(String name, List<Job> jobs) {
+    this.name = name;
+    this.jobs = List.copyOf(jobs);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String usage() {
+    return jobs.size() == 1 ? jobs.get(0).usage() : "run                     all stages in order, in one Spark session: " + String.join(" -> ", jobs.stream().map(Job::name).toList());
+  }
+
+  @Override
+  public Set<String> options() {
+    Set<String> all = new HashSet<>(Set.of("force"));
+    jobs.forEach(j -> all.addAll(j.options()));
+    return all;
+  }
+
+  @Override
+  public int run(CommandContext c) throws Exception {
+    String runId = newRunId();
+    Instant started = Instant.now();
+    JobContext ctx = new JobContext(c.settings(), c.spec(), c.lakehouse(), runId, c.options(), c.out());
+    List<StageResult> results = new ArrayList<>();
+    ctx.say("lakeml " + name + " | pipeline " + c.spec().name() + " | root " + c.settings().root() + " | run " + runId);
+    for (Job job : jobs) {
+      ctx.say(String.format("[%-8s] started", job.name()));
+      long t0 = System.nanoTime();
+      StageResult r;
+      try {
+        r = job.run(ctx);
+      } catch (Exception e) { // Spark also throws checked exceptions (AnalysisException) undeclared
+        String message = e instanceof LakemlException ? e.getMessage() : Lakeml.firstLine(e);
+        ctx.say(String.format("[%-8s] FAILED after %.1fs", job.name(), (System.nanoTime() - t0) / 1e9));
+        results.add(new StageResult(job.name(), "failed", (System.nanoTime() - t0) / 1e9, Map.of(), Map.of(), message));
+        record(c, runId, started, "failed", message, results);
+        throw e;
+      }
+      results.add(r);
+      ctx.say(String.format("[%-8s] %s in %.1fs: %s", job.name(), r.status(), r.seconds(), r.summary()));
+    }
+    record(c, runId, started, "succeeded", null, results);
+    if (jobs.size() > 1) {
+      Summary.print(c.lakehouse(), c.spec(), results, runId, c.out());
+    }
+    return 0;
+  }
+
+  static String newRunId() {
+    return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private void record(CommandContext c, String runId, Instant started, String status, String error, List<StageResult> results) {
+    try {
+      RunLedger.record(c.lakehouse(), runId, name, c.spec().name(), c.settings().env(), started, status, error, results);
+    } catch (RuntimeException e) {
+      c.out().println("warning: could not record the run in ops.runs: " + Lakeml.firstLine(e));
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.lakeml;
+
+import dev.lakeml.config.Settings;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.Layer;
+import dev.lakeml.lakehouse.Sessions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one SparkSession of the test JVM (Surefire runs every test class in one fork), built by the
+ * same {@link Sessions} code as production with settings that keep small tests fast.
+ */
+public final class TestSpark {
+  private static SparkSession spark;
+  private static Path scratch;
+
+  private TestSpark() {}
+
+  public static synchronized SparkSession session() {
+    if (spark == null) {
+      try {
+        scratch = Files.createTempDirectory("lakeml-test-");
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      spark = Sessions.create(settings(scratch.resolve("unused-root").toString()), "lakeml-tests");
+    }
+    return spark;
+  }
+
+  /** Settings as a test environment: local[2], few partitions, UI off, root as given. */
+  public static Settings settings(String root) {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.master", "local[2]");
+    conf.put("spark.sql.shuffle.partitions", "2");
+    conf.put("spark.default.parallelism", "2");
+    conf.put("spark.databricks.delta.snapshotPartitions", "2");
+    conf.put("spark.ui.enabled", "false");
+    conf.put("spark.ui.showConsoleProgress", "false");
+    conf.put("spark.sql.adaptive.enabled", "false");
+    conf.put("spark.driver.host", "127.0.0.1");
+    conf.put("spark.driver.bindAddress", "127.0.0.1");
+    conf.put("spark.sql.warehouse.dir", (scratch == null ? Path.of(System.getProperty("java.io.tmpdir")) : scratch).resolve("warehouse").toString());
+    return new Settings("test", root, conf, Settings.CatalogType.EMBEDDED, "", "", false, projectDir());
+  }
+
+  /** The repository checkout (Surefire sets lakeml.project.dir). */
+  public static Path projectDir() {
+    return Path.of(System.getProperty("lakeml.project.dir", ".")).toAbsolutePath().normalize();
+  }
+
+  /**
+   * A lakehouse in a new empty folder; the catalog is cleared of other tests' tables first so
+   * {@code layer.table} names resolve to this lakehouse.
+   */
+  public static Lakehouse freshLakehouse() {
+    SparkSession s = session();
+    for (Layer layer : Layer.values()) {
+      if (s.catalog().databaseExists(layer.dbName())) {
+        for (Row t : s.sql("SHOW TABLES IN " + layer.dbName()).collectAsList()) {
+          s.sql("DROP TABLE IF EXISTS " + layer.dbName() + "." + t.getString(1));
+        }
+      }
+    }
+    try {
+      return new Lakehouse(s, Files.createTempDirectory(scratch, "lakehouse-").toString());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
