@@ -91,7 +91,7 @@ public record Settings(
     out.put("env", env);
     out.put("root", root);
     out.put("catalog.type", catalogType.name().toLowerCase());
-    spark.forEach((k, v) -> out.put("spark." + k, Secrets.mask(k, v)));
+    spark.forEach((k, v) -> out.put(k.startsWith("spark.") ? k : "spark." + k, Secrets.mask(k, v)));
     return out;
   }
 }

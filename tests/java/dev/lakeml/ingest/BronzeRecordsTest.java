@@ -1,0 +1,71 @@
+package dev.lakeml.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.lakeml.TestSpark;
+import java.sql.Timestamp;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/** Pages become one bronze row per record; nothing is dropped, broken input says why. */
+class BronzeRecordsTest {
+  static final StructType PAGES =
+      new StructType().add("body", DataTypes.StringType).add("source_file", DataTypes.StringType).add("file_modified_at", DataTypes.TimestampType);
+
+  static Dataset<Row> pages(String... bodies) {
+    Timestamp t = Timestamp.valueOf("2001-01-02 00:00:00");
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < bodies.length; i++) {
+      rows.add(RowFactory.create(bodies[i], "file:/landing/p" + i + ".json", t));
+    }
+    return TestSpark.session().createDataFrame(rows, PAGES);
+  }
+
+  @Test
+  void everyRecordOfEveryPageIsKeptWithItsProvenance() {
+    Dataset<Row> out =
+        BronzeRecords.fromPages(
+            pages(
+                "{\"page\":1,\"request\":{\"date\":\"2001-01-01\"},\"records\":[{\"id\":1,\"delay\":3},{\"id\":2,\"delay\":\"late\"}]}",
+                "{\"page\":2,\"records\":[]}",
+                "{\"page\":3,\"records\":[{\"id\":3}",
+                "<html><body>502 Bad Gateway</body></html>",
+                "{\"page\":4,\"items\":[{\"id\":4}]}",
+                "{\"page\":5,\"records\":[7, null, {\"id\":5}]}"),
+            "api",
+            "records",
+            "id");
+    Map<String, Row> bySource =
+        out.collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("source_file") + "#" + r.getAs("record_index"), r -> r));
+    // page 1: two records, the second with a wrong type is still a valid bronze record (silver judges types)
+    Row r1 = bySource.get("file:/landing/p0.json#0");
+    assertEquals("1", r1.getAs("record_id"));
+    assertEquals("{\"id\":1,\"delay\":3}", r1.getAs("payload"));
+    assertNull(r1.getAs("corrupt_reason"));
+    assertEquals(1L, (long) r1.getAs("page_number"));
+    assertEquals("{\"date\":\"2001-01-01\"}", r1.getAs("page_request"));
+    assertNull(bySource.get("file:/landing/p0.json#1").getAs("corrupt_reason"));
+    // an empty page has no records and so no rows
+    assertEquals(0, out.filter("source_file = 'file:/landing/p1.json'").count());
+    // truncated JSON and an HTML error page: one row each, the whole body kept, the reason said
+    Row truncated = bySource.get("file:/landing/p2.json#null");
+    assertEquals("page is not valid JSON (truncated or not JSON)", truncated.getAs("corrupt_reason"));
+    assertEquals("{\"page\":3,\"records\":[{\"id\":3}", truncated.getAs("payload"));
+    assertEquals("page is not valid JSON (truncated or not JSON)", bySource.get("file:/landing/p3.json#null").getAs("corrupt_reason"));
+    assertEquals("page has no 'records' array", bySource.get("file:/landing/p4.json#null").getAs("corrupt_reason"));
+    // records that are not objects are kept and flagged
+    assertEquals("record is not a JSON object", bySource.get("file:/landing/p5.json#0").getAs("corrupt_reason"));
+    assertEquals("record is null", bySource.get("file:/landing/p5.json#1").getAs("corrupt_reason"));
+    assertNull(bySource.get("file:/landing/p5.json#2").getAs("corrupt_reason"));
+    assertEquals(8, out.count(), "2 + 0 + 1 + 1 + 1 + 3 rows");
+    assertEquals(64, ((String) r1.getAs("payload_sha256")).length());
+  }
+}
