@@ -146,4 +146,31 @@ class FlightsPipelineEndToEndTest {
     assertEquals(1, Lakeml.run(new String[] {"show", "silver.flights", "--version", "99", "--root", lakehouse.root(), "--env", "test"}, o, e));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("Cannot read table silver.flights at version 99: versions 0 to"), err.toString());
   }
+
+  @Test
+  @Order(7)
+  void theRunEndsByNamingItsHtmlReportAndRunsListsTheRuns() throws Exception {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Run report: (file:\\S+)").matcher(firstRun);
+    assertTrue(m.find(), firstRun);
+    java.nio.file.Path report = java.nio.file.Path.of(java.net.URI.create(m.group(1)));
+    String html = java.nio.file.Files.readString(report);
+    assertTrue(html.contains("Plotly") && html.contains("silver.flights") && html.contains("flight_delay v1"), "report content");
+    String runs = launch("runs");
+    assertTrue(runs.contains("succeeded") && runs.contains("silver.flights v"), runs);
+    String runId = report.getFileName().toString().replace(".html", "");
+    String one = launch("runs", "show", runId);
+    assertTrue(one.contains("refine") && one.contains("gold.flight_features"), one);
+  }
+
+  @Test
+  @Order(8)
+  void metricsArePushedToARealPushgateway(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    try (var gateway = dev.lakeml.observe.LocalPushgateway.start(dir)) {
+      String out = launch("score", "--force", "--set", "metrics.pushgateway=" + gateway.address());
+      assertTrue(out.contains("Metrics pushed to pushgateway " + gateway.address()), out);
+      String metrics = gateway.metricsText();
+      assertTrue(metrics.contains("lakeml_stage_duration_seconds") && metrics.contains("stage=\"score\""), metrics);
+      assertTrue(metrics.matches("(?s).*lakeml_run_success\\{[^}]*pipeline=\"flights\"[^}]*\\} 1(\\.0)?\\n.*"), metrics);
+    }
+  }
 }

@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A real Debian Pushgateway on a free loopback port, in memory only; stopped by {@link #close}. */
-final class LocalPushgateway implements AutoCloseable {
+public final class LocalPushgateway implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
   private final Process process;
@@ -28,7 +28,7 @@ final class LocalPushgateway implements AutoCloseable {
     this.log = log;
   }
 
-  static LocalPushgateway start(Path workDir) throws IOException, InterruptedException {
+  public static LocalPushgateway start(Path workDir) throws IOException, InterruptedException {
     Path binary = ExternalTools.require("prometheus-pushgateway", "prometheus-pushgateway");
     String address = "127.0.0.1:" + freePort();
     Path log = workDir.resolve("pushgateway.log");
@@ -46,12 +46,12 @@ final class LocalPushgateway implements AutoCloseable {
     return gateway;
   }
 
-  String address() {
+  public String address() {
     return address;
   }
 
   /** The gateway's own exposition of everything pushed to it. */
-  String metricsText() throws IOException, InterruptedException {
+  public String metricsText() throws IOException, InterruptedException {
     HttpResponse<String> response = get("/metrics");
     if (response.statusCode() != 200) {
       fail("GET /metrics from pushgateway " + address + " answered " + response.statusCode());

@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.Set;
 
 /** The parsed command line: a command, its positional arguments and its {@code --options}. */
-record CommandLine(String command, List<String> args, Map<String, String> options, Map<String, String> sparkConf) {
-  static final Set<String> COMMON = Set.of("root", "env", "pipeline", "conf", "verbose");
+record CommandLine(String command, List<String> args, Map<String, String> options, Map<String, String> sparkConf, Map<String, String> settings) {
+  static final Set<String> COMMON = Set.of("root", "env", "pipeline", "conf", "set", "verbose");
   static final Set<String> FLAGS = Set.of("verbose", "follow", "force", "help");
 
   static CommandLine parse(String[] argv, Map<String, Set<String>> optionsByCommand) {
     if (argv.length == 0) {
-      return new CommandLine("help", List.of(), Map.of(), Map.of());
+      return new CommandLine("help", List.of(), Map.of(), Map.of(), Map.of());
     }
     String command = argv[0];
     if (command.equals("--help") || command.equals("-h")) {
@@ -27,6 +27,7 @@ record CommandLine(String command, List<String> args, Map<String, String> option
     List<String> args = new ArrayList<>();
     Map<String, String> options = new LinkedHashMap<>();
     Map<String, String> conf = new LinkedHashMap<>();
+    Map<String, String> settings = new LinkedHashMap<>();
     for (int i = 1; i < argv.length; i++) {
       String a = argv[i];
       if (!a.startsWith("--")) {
@@ -53,16 +54,16 @@ record CommandLine(String command, List<String> args, Map<String, String> option
         }
         value = argv[++i];
       }
-      if (name.equals("conf")) {
+      if (name.equals("conf") || name.equals("set")) {
         int kv = value.indexOf('=');
         if (kv <= 0) {
-          throw Errors.usage("Option --conf takes key=value (a Spark setting), got '" + value + "'.");
+          throw Errors.usage("Option --" + name + " takes key=value, got '" + value + "'.");
         }
-        conf.put(value.substring(0, kv), value.substring(kv + 1));
+        (name.equals("conf") ? conf : settings).put(value.substring(0, kv), value.substring(kv + 1));
       } else {
         options.put(name, value);
       }
     }
-    return new CommandLine(command, List.copyOf(args), options, conf);
+    return new CommandLine(command, List.copyOf(args), options, conf, settings);
   }
 }

@@ -20,6 +20,7 @@ final class Commands {
     list.add(new TableCommands.History());
     list.add(new TableCommands.Show());
     list.add(new TableCommands.SqlQuery());
+    list.add(new RunsCommand());
     Map<String, Command> byName = new LinkedHashMap<>();
     for (Command c : list) {
       byName.put(c.name(), c);

@@ -63,16 +63,41 @@ final class JobCommand implements Command {
         ctx.say(String.format("[%-8s] FAILED after %.1fs", job.name(), (System.nanoTime() - t0) / 1e9));
         results.add(new StageResult(job.name(), "failed", (System.nanoTime() - t0) / 1e9, Map.of(), Map.of(), message));
         record(c, runId, started, "failed", message, results);
+        observe(c, runId, started, "failed", message, results);
         throw e;
       }
       results.add(r);
       ctx.say(String.format("[%-8s] %s in %.1fs: %s", job.name(), r.status(), r.seconds(), r.summary()));
     }
     record(c, runId, started, "succeeded", null, results);
+    java.nio.file.Path report = observe(c, runId, started, "succeeded", null, results);
     if (jobs.size() > 1) {
       Summary.print(c.lakehouse(), c.spec(), results, runId, c.out());
     }
+    if (report != null) {
+      c.out().println("Run report: " + report.toUri());
+    }
     return 0;
+  }
+
+  /** Report (for whole-pipeline runs) and metrics push; a failure here is a warning, never an error. */
+  private java.nio.file.Path observe(CommandContext c, String runId, Instant started, String status, String error, List<StageResult> results) {
+    boolean report = jobs.size() > 1;
+    boolean push = !c.settings().pushgateway().isBlank();
+    if (!report && !push) {
+      return null;
+    }
+    try {
+      var summary = RunObservation.summarize(c.lakehouse(), c.spec(), runId, name, started, status, error, results);
+      if (push) {
+        var pushed = RunObservation.push(c.settings(), summary);
+        c.out().println(pushed.pushed() ? "Metrics pushed to pushgateway " + pushed.gateway() : "warning: " + pushed.warning());
+      }
+      return report ? RunObservation.writeReport(c.settings(), summary) : null;
+    } catch (Exception e) {
+      c.out().println("warning: could not write the run report or push metrics: " + Lakeml.firstLine(e));
+      return null;
+    }
   }
 
   static String newRunId() {

@@ -41,6 +41,7 @@ public final class Lakeml {
           --env NAME              environment file conf/NAME.conf (default local)
           --pipeline NAME         pipeline spec jobs/NAME.conf (default flights)
           --conf key=value        a Spark setting for this run (repeatable)
+          --set key=value         any conf/ setting for this run, e.g. --set metrics.pushgateway=127.0.0.1:9091
           --force                 (pipeline stages) recompute even if the inputs did not change
           --verbose               stack traces and Spark's own log lines
         """);
@@ -69,7 +70,7 @@ public final class Lakeml {
     boolean verbose = cl.options().containsKey("verbose");
     try {
       Settings settings =
-          Settings.load(ConfigFiles.projectDir(), cl.options().getOrDefault("env", "local"), cl.options().get("root"), cl.sparkConf());
+          Settings.load(ConfigFiles.projectDir(), cl.options().getOrDefault("env", "local"), cl.options().get("root"), cl.sparkConf(), cl.settings());
       PipelineSpec spec = PipelineSpec.load(ConfigFiles.projectDir(), cl.options().getOrDefault("pipeline", "flights"));
       Lakehouse lakehouse = null;
       if (command.needsSpark()) {

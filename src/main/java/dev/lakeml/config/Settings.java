@@ -40,6 +40,12 @@ public record Settings(
 
   /** Loads conf/base.conf, then conf/{env}.conf over it, then the overrides over both. */
   public static Settings load(Path projectDir, String env, String rootOverride, Map<String, String> sparkOverrides) {
+    return load(projectDir, env, rootOverride, sparkOverrides, Map.of());
+  }
+
+  /** As above, with {@code --set key=value} overrides of any environment key (validated like the files). */
+  public static Settings load(
+      Path projectDir, String env, String rootOverride, Map<String, String> sparkOverrides, Map<String, String> settingOverrides) {
     String envFile = "conf/" + env + ".conf";
     if (!ConfigFiles.exists(projectDir, envFile)) {
       throw ConfigFiles.missing("environment", envFile, projectDir);
@@ -53,10 +59,15 @@ public record Settings(
     if (envRoot != null && !envRoot.isBlank()) {
       merged = merged.withValue("root", ConfigValueFactory.fromAnyRef(envRoot));
     }
-    if (rootOverride != null) {
-      merged = merged.withValue("root", ConfigValueFactory.fromAnyRef(rootOverride));
+    for (Map.Entry<String, String> o : settingOverrides.entrySet()) {
+      merged = merged.withValue(o.getKey(), ConfigValueFactory.fromAnyRef(o.getValue(), "--set " + o.getKey()));
     }
-    ConfigReader r = new ConfigReader(merged, envFile + " (over conf/base.conf)", "");
+    if (rootOverride != null) {
+      boolean uri = rootOverride.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*");
+      // a --root typed on the command line is relative to where the user is, not to the repository
+      merged = merged.withValue("root", ConfigValueFactory.fromAnyRef(uri ? rootOverride : Path.of(rootOverride).toAbsolutePath().toString()));
+    }
+    ConfigReader r = new ConfigReader(merged, envFile + (settingOverrides.isEmpty() ? "" : " with --set") + " (over conf/base.conf)", "");
     String root = r.string("root", "lakehouse");
     Map<String, String> spark = r.map("spark");
     spark.putAll(sparkOverrides);
