@@ -47,7 +47,7 @@ public final class TestSpark {
     conf.put("spark.driver.host", "127.0.0.1");
     conf.put("spark.driver.bindAddress", "127.0.0.1");
     conf.put("spark.sql.warehouse.dir", (scratch == null ? Path.of(System.getProperty("java.io.tmpdir")) : scratch).resolve("warehouse").toString());
-    return new Settings("test", root, conf, Settings.CatalogType.EMBEDDED, "", "", false, projectDir());
+    return new Settings("test", root, conf, Settings.CatalogType.EMBEDDED, "", "", false, projectDir(), Settings.Lineage.NONE);
   }
 
   /** The repository checkout (Surefire sets lakeml.project.dir). */

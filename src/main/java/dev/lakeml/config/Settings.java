@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -24,7 +25,17 @@ public record Settings(
     String metastoreUri,
     String pushgateway,
     boolean allowMultiClusterWrites,
-    Path projectDir) {
+    Path projectDir,
+    Lineage lineage) {
+
+  /** OpenLineage events for every Spark job: none, a JSON-lines file, or an HTTP endpoint. */
+  public record Lineage(String transport, String location, String url, String namespace) {
+    public static final Lineage NONE = new Lineage("none", "", "", "lakeml");
+
+    public boolean enabled() {
+      return !transport.equals("none");
+    }
+  }
 
   /** How tables are found by name. */
   public enum CatalogType {
@@ -84,8 +95,21 @@ public record Settings(
     ConfigReader storage = r.object("storage");
     boolean multi = storage.bool("allow-multi-cluster-writes", false);
     storage.finish();
+    ConfigReader l = r.object("lineage");
+    String transport = l.string("transport", "none");
+    if (!List.of("none", "file", "http").contains(transport)) {
+      throw dev.lakeml.Errors.config(r.file(), "lineage.transport", "must be one of none, file, http, got '" + transport + "'.");
+    }
+    Lineage lineage = new Lineage(transport, l.string("location", ""), l.string("url", ""), l.string("namespace", "lakeml"));
+    if (transport.equals("file") && lineage.location().isBlank()) {
+      throw dev.lakeml.Errors.config(r.file(), "lineage.location", "is required when lineage.transport = file (a path for the JSON-lines events file).");
+    }
+    if (transport.equals("http") && lineage.url().isBlank()) {
+      throw dev.lakeml.Errors.config(r.file(), "lineage.url", "is required when lineage.transport = http (e.g. a Marquez endpoint http://host:5000).");
+    }
+    l.finish();
     r.finish();
-    return new Settings(env, resolveRoot(projectDir, root), spark, type, metastore, pushgateway, multi, projectDir);
+    return new Settings(env, resolveRoot(projectDir, root), spark, type, metastore, pushgateway, multi, projectDir, lineage);
   }
 
   /** A relative root is taken from the project directory; URIs (s3a://, hdfs://, file:) are kept. */
