@@ -48,6 +48,8 @@ public final class Sessions {
         conf.put("spark.openlineage.transport.url", settings.lineage().url());
       }
     }
+    // Spark's progress bar only in a terminal; piped or logged output gets lakeml's plain stage lines.
+    conf.put("spark.ui.showConsoleProgress", String.valueOf(System.console() != null));
     settings.spark().forEach((k, v) -> conf.put(k.startsWith("spark.") ? k : "spark." + k, v));
     return conf;
   }
