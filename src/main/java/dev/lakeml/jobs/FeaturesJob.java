@@ -64,6 +64,8 @@ public final class FeaturesJob implements Job {
     } finally {
       annotated.unpersist();
     }
+    // Once per run, after the last audited table: keep the ledger from growing forever.
+    long dropped = RefineJob.gate(ctx).ledger().retain();
     Map<String, Long> written = new LinkedHashMap<>();
     Map<String, Long> rows = new LinkedHashMap<>();
     written.put(gold.toString(), c.version());
@@ -77,7 +79,7 @@ public final class FeaturesJob implements Job {
         written,
         rows,
         String.format(
-            "%,d rows from %s v%d -> audited %s v%d -> published %s v%d, %,d quarantined",
-            c.rows(), silver, silverVersion, ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), c.quarantined()));
+            "%,d rows from %s v%d -> audited %s v%d -> published %s v%d, %,d quarantined; %,d old ledger rows dropped",
+            c.rows(), silver, silverVersion, ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), c.quarantined(), dropped));
   }
 }

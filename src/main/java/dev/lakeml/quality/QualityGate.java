@@ -10,7 +10,6 @@ import dev.lakeml.config.CheckSpec;
 import dev.lakeml.lakehouse.Lakehouse;
 import dev.lakeml.lakehouse.TableId;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +35,6 @@ import org.apache.spark.sql.Row;
  * quarantine table, never both, never neither.
  */
 public final class QualityGate {
-  /** Ledger rows older than this are dropped, except the baselines' accepted runs. */
-  static final Duration LEDGER_MAX_AGE = Duration.ofDays(90);
-
-  /** Accepted runs kept per table whatever their age: the anomaly baselines read them. */
-  static final int LEDGER_KEEP_ACCEPTED = 20;
-
   private final Lakehouse lakehouse;
   private final QualityLedger ledger;
   private final String runId;
@@ -109,8 +102,7 @@ public final class QualityGate {
     long qv = lakehouse.write(rejected.withColumn("run_id", lit(runId)), quarantine, Lakehouse.Write.overwrite(), lineage);
     long v = lakehouse.write(valid, table, Lakehouse.Write.overwrite(), lineage);
     ledger.record(runId, table, sourceVersion, v, v, verdict.outcomes(), verdict.metrics());
-    ledger.retain(LEDGER_MAX_AGE, LEDGER_KEEP_ACCEPTED);
-    return new Committed(v, lakehouse.read(table, v).count(), qv, lakehouse.read(quarantine, qv).count(), v, verdict);
+    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, rejected.count(), v, verdict);
   }
 
   /**
@@ -141,8 +133,7 @@ public final class QualityGate {
     long qv = lakehouse.write(rejected.withColumn("run_id", lit(runId)), quarantine, Lakehouse.Write.overwrite(), lineage);
     long v = lakehouse.write(candidate, table, Lakehouse.Write.overwrite(), published);
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
-    ledger.retain(LEDGER_MAX_AGE, LEDGER_KEEP_ACCEPTED);
-    return new Committed(v, lakehouse.read(table, v).count(), qv, lakehouse.read(quarantine, qv).count(), cv, verdict);
+    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, rejected.count(), cv, verdict);
   }
 
   /** row_count always; null_rate(col) for each column a null_rate_jump rule watches. One pass. */

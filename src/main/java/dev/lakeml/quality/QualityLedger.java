@@ -51,6 +51,12 @@ public final class QualityLedger {
           .add("message", DataTypes.StringType)
           .add("checked_at", DataTypes.TimestampType);
 
+  /** Rows older than this are dropped by {@link #retain()}, except the baselines' accepted runs. */
+  public static final Duration MAX_AGE = Duration.ofDays(90);
+
+  /** Accepted runs kept per table whatever their age: the anomaly baselines read them. */
+  public static final int KEEP_ACCEPTED = 20;
+
   private final Lakehouse lakehouse;
   private final Clock clock;
 
@@ -105,6 +111,11 @@ public final class QualityLedger {
     }
     out.removeIf(java.util.Objects::isNull);
     return out;
+  }
+
+  /** {@link #retain(Duration, int)} with {@link #MAX_AGE} and {@link #KEEP_ACCEPTED}. */
+  public long retain() {
+    return retain(MAX_AGE, KEEP_ACCEPTED);
   }
 
   /**
