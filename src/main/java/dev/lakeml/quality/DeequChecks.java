@@ -81,6 +81,50 @@ final class DeequChecks {
     return out;
   }
 
+  /** One constraint Deequ suggests for a column, with Deequ's own code for it and its reason. */
+  record Suggestion(String column, String code, String description) {}
+
+  /** Deequ's constraint suggestion (its default rules) over {@code data}. */
+  static List<Suggestion> suggest(Dataset<Row> data) {
+    var result =
+        new com.amazon.deequ.suggestions.ConstraintSuggestionRunner()
+            .onData(data)
+            .addConstraintRules(com.amazon.deequ.suggestions.Rules$.MODULE$.DEFAULT())
+            .run();
+    List<Suggestion> out = new ArrayList<>();
+    for (var e : JavaConverters.mapAsJavaMap(result.constraintSuggestions()).entrySet()) {
+      for (var s : JavaConverters.seqAsJavaList(e.getValue())) {
+        out.add(new Suggestion(s.columnName(), s.codeForConstraint(), s.description()));
+      }
+    }
+    out.sort(java.util.Comparator.comparing(Suggestion::column).thenComparing(Suggestion::code));
+    return out;
+  }
+
+  /** Column statistics: completeness, approximate distinct count, and min/max/mean of numbers. */
+  record ColumnStats(String column, String type, double completeness, long approxDistinct, Double min, Double max, Double mean) {}
+
+  static List<ColumnStats> profile(Dataset<Row> data) {
+    var profiles = new com.amazon.deequ.profiles.ColumnProfilerRunner().onData(data).run();
+    List<ColumnStats> out = new ArrayList<>();
+    for (String column : data.columns()) {
+      var p = JavaConverters.mapAsJavaMap(profiles.profiles()).get(column);
+      if (p == null) {
+        continue;
+      }
+      Double min = null;
+      Double max = null;
+      Double mean = null;
+      if (p instanceof com.amazon.deequ.profiles.NumericColumnProfile n) {
+        min = n.minimum().isDefined() ? (Double) n.minimum().get() : null;
+        max = n.maximum().isDefined() ? (Double) n.maximum().get() : null;
+        mean = n.mean().isDefined() ? (Double) n.mean().get() : null;
+      }
+      out.add(new ColumnStats(column, p.dataType().toString(), p.completeness(), p.approximateNumDistinctValues(), min, max, mean));
+    }
+    return out;
+  }
+
   private static String ageColumn(CheckSpec s) {
     return "_age_hours_" + s.column();
   }
