@@ -90,7 +90,18 @@ public final class QualityLedger {
               runId, table.toString(), sourceVersion, candidateVersion, publishedVersion, accepted, o.check(), name(o.rule()), name(o.action()),
               o.passed(), o.metric(), o.failingRows(), o.message(), now));
     }
-    lakehouse.write(lakehouse.spark().createDataFrame(rows, SCHEMA), TABLE, Lakehouse.Write.append(), Map.of("run_id", runId, "table", table.toString()));
+    try {
+      lakehouse.write(lakehouse.spark().createDataFrame(rows, SCHEMA), TABLE, Lakehouse.Write.append(), Map.of("run_id", runId, "table", table.toString()));
+    } catch (Exception e) { // Delta's AnalysisException is checked in Java but undeclared (Scala)
+      if (!String.valueOf(e.getMessage()).contains("schema mismatch")) {
+        throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+      }
+      throw new dev.lakeml.LakemlException(
+          "Cannot record quality verdicts in " + TABLE + ": the table under " + lakehouse.root()
+              + " has the columns of an older lakeml (e.g. 'level', 'published'). Move its folder "
+              + lakehouse.path(TABLE) + " aside (or use a new --root) and rerun; the verdicts of this run were not recorded.",
+          e);
+    }
   }
 
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
