@@ -23,6 +23,9 @@ public final class ExpectationSuggester {
   public static List<String> suggest(Dataset<Row> data) {
     List<String> out = new ArrayList<>();
     for (DeequChecks.Suggestion s : DeequChecks.suggest(data)) {
+      if (s.column().startsWith("_")) {
+        continue; // lineage columns (_source_file, _record_index, ...) are not the table's contract
+      }
       out.add(translate(s.code(), s.description()));
     }
     return out;
