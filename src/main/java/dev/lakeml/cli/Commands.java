@@ -21,6 +21,8 @@ final class Commands {
     list.add(new TableCommands.Show());
     list.add(new TableCommands.SqlQuery());
     list.add(new RunsCommand());
+    list.add(new QualityCommands.Profile());
+    list.add(new QualityCommands.SuggestChecks());
     Map<String, Command> byName = new LinkedHashMap<>();
     for (Command c : list) {
       byName.put(c.name(), c);

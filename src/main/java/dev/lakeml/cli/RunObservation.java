@@ -58,13 +58,13 @@ final class RunObservation {
       at = at.plus(d);
     }
     if (lakehouse.exists(QualityLedger.TABLE)) {
-      for (Row r : lakehouse.read(QualityLedger.TABLE).filter(col("run_id").equalTo(runId)).collectAsList()) {
+      for (Row r : lakehouse.read(QualityLedger.TABLE).filter(col("run_id").equalTo(runId).and(col("rule").notEqual("metric"))).collectAsList()) {
         b.addQualityResult(
             new QualityResult(
                 r.getAs("table_name"),
                 Math.max(0, r.<Long>getAs("source_version")),
                 r.getAs("check_name"),
-                "error".equals(r.getAs("level")) ? QualityResult.Level.ERROR : QualityResult.Level.WARN,
+                "fail".equals(r.getAs("action")) ? QualityResult.Level.ERROR : QualityResult.Level.WARN,
                 r.<Boolean>getAs("passed") ? QualityResult.Status.PASS : QualityResult.Status.FAIL,
                 r.getAs("metric"),
                 r.getAs("message")));

@@ -45,7 +45,7 @@ public record PipelineSpec(
       List<Lookup> lookups,
       Map<String, String> columns,
       List<String> required,
-      List<CheckSpec> checks,
+      List<CheckSpec> expectations,
       String description) {}
 
   /** A dimension read from a file instead of from bronze. */
@@ -54,15 +54,21 @@ public record PipelineSpec(
   /** Enrich with columns of a dimension; an unmatched required lookup sends the row to quarantine. */
   public record Lookup(String dimension, String on, String key, List<String> select, String prefix, boolean required) {}
 
-  /** The gold feature table: one row per entity with point-in-time trailing aggregates. */
+  /**
+   * The gold feature table: one row per entity with point-in-time trailing aggregates. Each version
+   * is first written to {@code candidatesTable}, audited, and only then published as {@code table}
+   * (write-audit-publish); rows breaking a quarantine expectation go to {@code quarantineTable}.
+   */
   public record Features(
       String table,
+      String candidatesTable,
+      String quarantineTable,
       String eventDate,
       String label,
       String labelExpr,
       Map<String, String> columns,
       List<Trailing> trailing,
-      List<CheckSpec> checks,
+      List<CheckSpec> expectations,
       String description) {}
 
   /** A trailing aggregate over the {@code days} days strictly before the row's event date; {@code of} defaults to the label. */
@@ -131,9 +137,12 @@ public record PipelineSpec(
     Refined silver = refined(sr, false);
 
     ConfigReader g = r.object("gold");
+    String goldTable = g.identifier("table");
     Features gold =
         new Features(
-            g.identifier("table"),
+            goldTable,
+            g.identifier("candidates-table", goldTable + "_candidates"),
+            g.identifier("quarantine-table", goldTable + "_quarantine"),
             g.string("event-date"),
             g.identifier("label"),
             g.string("label-expr"),
@@ -241,8 +250,15 @@ public record PipelineSpec(
   }
 
   private static List<CheckSpec> checks(ConfigReader r) {
+    if (r.has("checks")) {
+      throw Errors.config(
+          r.file(),
+          r.path("checks"),
+          "was replaced by 'expectations': write each check as { rule = ..., column = ..., action = warn | quarantine | fail }"
+              + " (see README, \"Expectations\").");
+    }
     List<CheckSpec> out = new ArrayList<>();
-    for (ConfigReader c : r.objects("checks")) {
+    for (ConfigReader c : r.objects("expectations")) {
       out.add(CheckSpec.read(c));
     }
     return out;

@@ -3,12 +3,17 @@ package dev.lakeml.jobs;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.features.PointInTimeFeatures;
 import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.quality.QualityGate;
+import dev.lakeml.quality.RowRules;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** Silver to the gold feature table at a pinned silver version, checked before it is committed. */
+/**
+ * Silver to the gold feature table at a pinned silver version, by write-audit-publish: the
+ * candidate version is written to the candidates table, audited, and published only if it passed.
+ */
 public final class FeaturesJob implements Job {
   @Override
   public String name() {
@@ -35,19 +40,46 @@ public final class FeaturesJob implements Job {
     if (RefineJob.upToDate(ctx.lakehouse(), gold, lineage) && !ctx.flag("force")) {
       return new StageResult(name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), gold + " up to date with " + silver + " v" + silverVersion);
     }
-    Dataset<Row> features =
-        PointInTimeFeatures.build(ctx.lakehouse().read(silver, silverVersion), ctx.spec().silver().key(), spec).persist();
+    Map<String, Dataset<Row>> dims = new LinkedHashMap<>();
+    for (PipelineSpec.Refined d : ctx.spec().dimensions()) {
+      dims.put(d.table(), ctx.lakehouse().read(ctx.silver(d.table())));
+    }
+    String key = ctx.spec().silver().key();
+    Dataset<Row> features = PointInTimeFeatures.build(ctx.lakehouse().read(silver, silverVersion), key, spec);
+    Dataset<Row> annotated = RowRules.annotate(features, spec.expectations(), dims).persist();
+    QualityGate.Committed c;
+    try {
+      c =
+          RefineJob.gate(ctx)
+              .writeAuditPublish(
+                  gold,
+                  ctx.gold(spec.candidatesTable()),
+                  ctx.gold(spec.quarantineTable()),
+                  annotated,
+                  RowRules.valid(annotated),
+                  RowRules.quarantine(annotated, key),
+                  spec.expectations(),
+                  silverVersion,
+                  lineage);
+    } finally {
+      annotated.unpersist();
+    }
+    // Once per run, after the last audited table: keep the ledger from growing forever.
+    long dropped = RefineJob.gate(ctx).ledger().retain();
     Map<String, Long> written = new LinkedHashMap<>();
     Map<String, Long> rows = new LinkedHashMap<>();
-    Dataset<Row> none = features.limit(0).selectExpr("CAST(NULL AS STRING) AS record_key", "CAST(array() AS ARRAY<STRING>) AS reasons");
-    RefineJob.commit(ctx, gold, TableId.of(gold.layer(), spec.table() + "_quarantine"), features, none, spec.checks(), silverVersion, lineage, written, rows);
-    features.unpersist();
+    written.put(gold.toString(), c.version());
+    rows.put(gold.toString(), c.rows());
+    written.put(ctx.gold(spec.quarantineTable()).toString(), c.quarantineVersion());
+    rows.put(ctx.gold(spec.quarantineTable()).toString(), c.quarantined());
     return new StageResult(
         name(),
         StageResult.SUCCEEDED,
         RefineJob.secs(t0),
-        Map.of(gold.toString(), written.get(gold.toString())),
-        Map.of(gold.toString(), rows.get(gold.toString())),
-        String.format("%,d rows from %s v%d -> %s v%d", rows.get(gold.toString()), silver, silverVersion, gold, written.get(gold.toString())));
+        written,
+        rows,
+        String.format(
+            "%,d rows from %s v%d -> audited %s v%d -> published %s v%d, %,d quarantined; %,d old ledger rows dropped",
+            c.rows(), silver, silverVersion, ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), c.quarantined(), dropped));
   }
 }

@@ -2,15 +2,14 @@ package dev.lakeml.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.lakeml.Errors;
+import dev.lakeml.config.CheckSpec;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.lakehouse.Lakehouse;
 import dev.lakeml.lakehouse.TableId;
-import dev.lakeml.quality.CheckOutcome;
-import dev.lakeml.quality.DeequChecks;
-import dev.lakeml.quality.QualityLedger;
+import dev.lakeml.quality.QualityGate;
 import dev.lakeml.refine.Refiner;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +61,10 @@ public final class RefineJob implements Job {
     }
     Dataset<Row> parsed = Refiner.parseBronze(ctx.lakehouse().read(ctx.bronze(), bronzeVersion), spec.recordSchema());
     Refiner.Output out = Refiner.refine(Refiner.dedupe(parsed, spec.key()), spec, dims);
-    Dataset<Row> valid = out.valid().persist();
-    commit(ctx, silver, TableId.of(silver.layer(), spec.quarantineTable()), valid, out.quarantine(), spec.checks(), bronzeVersion, lineage, written, rows);
+    commit(ctx, silver, TableId.of(silver.layer(), spec.quarantineTable()), out, spec.expectations(), bronzeVersion, lineage, written, rows);
     long bronzeRows = ctx.lakehouse().read(ctx.bronze(), bronzeVersion).count();
     long quarantined = rows.get(TableId.of(silver.layer(), spec.quarantineTable()).toString());
     long duplicates = bronzeRows - rows.get(silver.toString()) - quarantined;
-    valid.unpersist();
     summary.append(
         String.format(
             "%,d bronze records -> %,d in %s v%d, %,d quarantined, %,d re-pulled duplicates collapsed",
@@ -95,44 +92,38 @@ public final class RefineJob implements Job {
       Dataset<Row> raw = reader.load(path).withColumn("_file", col("_metadata.file_path"));
       Dataset<Row> parsed = Refiner.parseFile(raw, "_file");
       Refiner.Output out = Refiner.refine(Refiner.dedupe(parsed, d.key()), d, dims);
-      commit(ctx, table, TableId.of(table.layer(), d.quarantineTable()), out.valid(), out.quarantine(), d.checks(), (Long) lineage.get("source_version"), lineage, written, rows);
+      commit(ctx, table, TableId.of(table.layer(), d.quarantineTable()), out, d.expectations(), (Long) lineage.get("source_version"), lineage, written, rows);
       summary.append(String.format("%s v%d (%,d rows); ", table, written.get(table.toString()), rows.get(table.toString())));
     }
     dims.put(d.table(), ctx.lakehouse().read(table));
   }
 
-  /** Checks the candidate rows, records the verdicts, then commits quarantine and table. */
-  static void commit(
+  /** Audits the candidate rows against the table's expectations, then commits quarantine and table. */
+  private static void commit(
       JobContext ctx,
       TableId table,
       TableId quarantine,
-      Dataset<Row> valid,
-      Dataset<Row> rejected,
-      List<dev.lakeml.config.CheckSpec> checks,
+      Refiner.Output out,
+      List<CheckSpec> expectations,
       long sourceVersion,
       Map<String, Object> lineage,
       Map<String, Long> written,
       Map<String, Long> rows) {
-    List<CheckOutcome> outcomes = DeequChecks.verify(valid, checks);
-    boolean blocked = outcomes.stream().anyMatch(CheckOutcome::blocking);
-    QualityLedger ledger = new QualityLedger(ctx.lakehouse());
-    ledger.record(ctx.runId(), table, sourceVersion, outcomes, !blocked);
-    if (blocked) {
-      StringBuilder details = new StringBuilder();
-      for (CheckOutcome o : outcomes) {
-        if (o.blocking()) {
-          details.append("  - ").append(o.check()).append(": ").append(o.message()).append('\n');
-        }
-      }
-      throw Errors.checksFailed(table.toString(), details.toString().stripTrailing());
+    Dataset<Row> annotated = out.annotated().persist();
+    try {
+      QualityGate.Committed c =
+          gate(ctx).commit(table, quarantine, annotated, out.valid(), out.quarantine(), expectations, sourceVersion, lineage);
+      written.put(quarantine.toString(), c.quarantineVersion());
+      rows.put(quarantine.toString(), c.quarantined());
+      written.put(table.toString(), c.version());
+      rows.put(table.toString(), c.rows());
+    } finally {
+      annotated.unpersist();
     }
-    Dataset<Row> q = rejected.withColumn("run_id", org.apache.spark.sql.functions.lit(ctx.runId()));
-    long qv = ctx.lakehouse().write(q, quarantine, Lakehouse.Write.overwrite(), lineage);
-    rows.put(quarantine.toString(), ctx.lakehouse().read(quarantine, qv).count());
-    written.put(quarantine.toString(), qv);
-    long v = ctx.lakehouse().write(valid, table, Lakehouse.Write.overwrite(), lineage);
-    written.put(table.toString(), v);
-    rows.put(table.toString(), ctx.lakehouse().read(table, v).count());
+  }
+
+  static QualityGate gate(JobContext ctx) {
+    return new QualityGate(ctx.lakehouse(), ctx.runId(), Clock.systemUTC());
   }
 
   /** True when the table's newest lakeml commit was computed from exactly these inputs. */

@@ -15,6 +15,7 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.lakeml.LakemlException;
 import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.quality.RowRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,12 +34,16 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class Refiner {
   /** Internal columns every step reads and writes. */
-  static final String REASONS = "_reasons";
+  static final String REASONS = RowRules.REASONS;
 
   static final List<String> LINEAGE = List.of("_source_file", "_page_sha256", "_record_index", "_file_modified_at");
 
-  /** Valid rows for the silver table and rejected rows for its quarantine table. */
-  public record Output(Dataset<Row> valid, Dataset<Row> quarantine) {}
+  /**
+   * Valid rows for the silver table and rejected rows for its quarantine table, both derived from
+   * {@code annotated}: every row with its reasons and broken expectations (persist it before using
+   * the other two more than once).
+   */
+  public record Output(Dataset<Row> valid, Dataset<Row> quarantine, Dataset<Row> annotated) {}
 
   private Refiner() {}
 
@@ -101,7 +106,11 @@ public final class Refiner {
     return kept.unionByName(parsed.filter(col(key).isNull()));
   }
 
-  /** Lookups, computed columns, required columns; then the split into valid and quarantined. */
+  /**
+   * Lookups, computed columns, required columns, the table's row expectations; then the split into
+   * valid and quarantined rows. A quarantined row carries every reason: parse errors, failed
+   * lookups, missing required columns and each broken {@code quarantine} expectation.
+   */
   public static Output refine(Dataset<Row> deduped, PipelineSpec.Refined spec, Map<String, Dataset<Row>> dimensions) {
     Dataset<Row> df = deduped;
     List<Column> reasons = new ArrayList<>();
@@ -157,10 +166,11 @@ public final class Refiner {
       required.add(when(col(r).isNull(), lit(r + ": missing or invalid")));
     }
     Dataset<Row> checked =
-        computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required)));
+        RowRules.annotate(
+            computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required))), spec.expectations(), dimensions);
     List<Column> validCols = new ArrayList<>();
     for (String c : checked.columns()) {
-      if (!c.equals(REASONS) && !c.equals("_payload") && !c.equals("_file_modified_at")) {
+      if (!c.equals(REASONS) && !c.equals(RowRules.BROKEN) && !c.equals("_payload") && !c.equals("_file_modified_at")) {
         validCols.add(col(c));
       }
     }
@@ -171,11 +181,12 @@ public final class Refiner {
             .select(
                 col(spec.key()).cast("string").as("record_key"),
                 col(REASONS).as("reasons"),
+                col(RowRules.BROKEN).as("rules_broken"),
                 col("_payload").as("payload"),
                 col("_source_file").as("source_file"),
                 col("_page_sha256").as("page_sha256"),
                 col("_record_index").as("record_index"));
-    return new Output(valid, quarantine);
+    return new Output(valid, quarantine, checked);
   }
 
   static StructType schema(String ddl) {

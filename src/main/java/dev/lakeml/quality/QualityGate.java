@@ -1,0 +1,166 @@
+package dev.lakeml.quality;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import dev.lakeml.config.CheckSpec;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.TableId;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The quality stage between a transform and its commit. It audits candidate rows against a table's
+ * expectations, records every verdict and metric in the {@link QualityLedger}, and commits only
+ * what passed:
+ *
+ * <ul>
+ *   <li>{@link #commit}: audit in memory, then commit quarantine and table (silver, dimensions).
+ *   <li>{@link #writeAuditPublish}: write the candidate version to a candidates table, audit
+ *       <em>that version</em>, then publish it to the table readers query with one Delta commit.
+ *       A failed candidate stays in the candidates table for inspection; the published table keeps
+ *       showing the last good version, and its history holds only versions that passed.
+ * </ul>
+ *
+ * Input rows are the output of {@link RowRules#annotate}: every row either reaches the table or the
+ * quarantine table, never both, never neither.
+ */
+public final class QualityGate {
+  private final Lakehouse lakehouse;
+  private final QualityLedger ledger;
+  private final String runId;
+  private final Clock clock;
+
+  public QualityGate(Lakehouse lakehouse, String runId, Clock clock) {
+    this.lakehouse = lakehouse;
+    this.ledger = new QualityLedger(lakehouse, clock);
+    this.runId = runId;
+    this.clock = clock;
+  }
+
+  public QualityLedger ledger() {
+    return ledger;
+  }
+
+  /** The verdicts of one audit and the metrics measured for the history rules. */
+  public record Verdict(List<CheckOutcome> outcomes, Map<String, Double> metrics) {
+    public boolean blocked() {
+      return outcomes.stream().anyMatch(CheckOutcome::blocking);
+    }
+  }
+
+  /** What a commit wrote: versions and row counts of the table and its quarantine table. */
+  public record Committed(long version, long rows, long quarantineVersion, long quarantined, Long candidateVersion, Verdict verdict) {}
+
+  /**
+   * Judges candidate rows: row rules over every {@code annotated} row; dataset and history rules
+   * over {@code valid}, the rows that would be committed.
+   */
+  public Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules) {
+    List<CheckOutcome> outcomes = new ArrayList<>();
+    Map<String, Long> broken = rules.stream().anyMatch(r -> r.kind() == CheckSpec.Kind.ROW) ? RowRules.brokenCounts(annotated) : Map.of();
+    for (CheckSpec r : rules) {
+      if (r.kind() == CheckSpec.Kind.ROW) {
+        long n = broken.getOrDefault(r.name(), 0L);
+        String message =
+            n == 0 ? "ok" : n + " rows broke it" + switch (r.action()) {
+              case QUARANTINE -> "; moved to quarantine";
+              case WARN -> "; kept (warn)";
+              case FAIL -> "";
+            };
+        outcomes.add(new CheckOutcome(r.name(), r.rule(), r.action(), n == 0, (double) n, n, message));
+      }
+    }
+    outcomes.addAll(DeequChecks.verify(valid, rules, clock.instant()));
+    Map<String, Double> metrics = measure(valid, rules);
+    for (CheckSpec r : rules) {
+      if (r.kind() == CheckSpec.Kind.HISTORY) {
+        String metric = AnomalyRules.metricName(r);
+        outcomes.add(AnomalyRules.evaluate(r, metrics.get(metric), ledger.acceptedHistory(table, metric, r.baselineVersions())));
+      }
+    }
+    return new Verdict(outcomes, metrics);
+  }
+
+  /** Audits, then commits quarantine and table; when a fail expectation broke, records and throws. */
+  public Committed commit(
+      TableId table, TableId quarantine, Dataset<Row> annotated, Dataset<Row> valid, Dataset<Row> rejected, List<CheckSpec> rules, long sourceVersion, Map<String, Object> lineage) {
+    Verdict verdict = audit(table, annotated, valid, rules);
+    if (verdict.blocked()) {
+      ledger.record(runId, table, sourceVersion, null, null, verdict.outcomes(), verdict.metrics());
+      throw QualityErrors.blocked(table, verdict.outcomes(), readersSee(table));
+    }
+    long qv = lakehouse.write(rejected.withColumn("run_id", lit(runId)), quarantine, Lakehouse.Write.overwrite(), lineage);
+    long v = lakehouse.write(valid, table, Lakehouse.Write.overwrite(), lineage);
+    ledger.record(runId, table, sourceVersion, v, v, verdict.outcomes(), verdict.metrics());
+    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, rejected.count(), v, verdict);
+  }
+
+  /**
+   * Write-audit-publish: commits {@code valid} to {@code candidates}, audits that version and, if no
+   * fail expectation broke, publishes it to {@code table} and its rejects to {@code quarantine}.
+   */
+  public Committed writeAuditPublish(
+      TableId table,
+      TableId candidates,
+      TableId quarantine,
+      Dataset<Row> annotated,
+      Dataset<Row> valid,
+      Dataset<Row> rejected,
+      List<CheckSpec> rules,
+      long sourceVersion,
+      Map<String, Object> lineage) {
+    long cv = lakehouse.write(valid, candidates, Lakehouse.Write.overwrite(), lineage);
+    Dataset<Row> candidate = lakehouse.read(candidates, cv);
+    Verdict verdict = audit(table, annotated, candidate, rules);
+    if (verdict.blocked()) {
+      ledger.record(runId, table, sourceVersion, cv, null, verdict.outcomes(), verdict.metrics());
+      throw QualityErrors.blocked(
+          table, verdict.outcomes(), readersSee(table) + " The failed candidate is " + candidates + " version " + cv + ".");
+    }
+    Map<String, Object> published = new LinkedHashMap<>(lineage);
+    published.put("candidate_table", candidates.toString());
+    published.put("candidate_version", cv);
+    long qv = lakehouse.write(rejected.withColumn("run_id", lit(runId)), quarantine, Lakehouse.Write.overwrite(), lineage);
+    long v = lakehouse.write(candidate, table, Lakehouse.Write.overwrite(), published);
+    ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
+    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, rejected.count(), cv, verdict);
+  }
+
+  /** row_count always; null_rate(col) for each column a null_rate_jump rule watches. One pass. */
+  private static Map<String, Double> measure(Dataset<Row> valid, List<CheckSpec> rules) {
+    List<String> names = new ArrayList<>();
+    List<Column> aggs = new ArrayList<>();
+    names.add("row_count");
+    aggs.add(count(lit(1)));
+    for (CheckSpec r : rules) {
+      if (r.rule() == CheckSpec.Rule.NULL_RATE_JUMP && !names.contains(AnomalyRules.metricName(r))) {
+        names.add(AnomalyRules.metricName(r));
+        aggs.add(sum(when(col(r.column()).isNull(), 1).otherwise(0)));
+      }
+    }
+    Row row = valid.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
+    Map<String, Double> out = new LinkedHashMap<>();
+    double rows = row.getLong(0);
+    out.put("row_count", rows);
+    for (int i = 1; i < names.size(); i++) {
+      out.put(names.get(i), rows == 0 ? 0.0 : ((Number) row.get(i)).doubleValue() / rows);
+    }
+    return out;
+  }
+
+  private String readersSee(TableId table) {
+    return lakehouse.exists(table)
+        ? table + " still shows version " + lakehouse.latestVersion(table) + "."
+        : table + " has not been published yet.";
+  }
+}
