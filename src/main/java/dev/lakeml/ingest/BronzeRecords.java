@@ -30,14 +30,15 @@ public final class BronzeRecords {
         new StructType()
             .add("page", DataTypes.LongType)
             .add("request", DataTypes.StringType)
-            .add(recordsField, DataTypes.createArrayType(DataTypes.StringType));
+            .add(recordsField, DataTypes.createArrayType(DataTypes.StringType))
+            .add("_corrupt_record", DataTypes.StringType);
     Dataset<Row> parsed =
         pages
-            .withColumn("_page", from_json(col("body"), envelope, Map.of("mode", "PERMISSIVE")))
+            .withColumn("_page", from_json(col("body"), envelope, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", "_corrupt_record")))
             .withColumn("_records", col("_page." + recordsField))
             .withColumn(
                 "_page_reason",
-                when(col("_page").isNull(), lit("page is not valid JSON (truncated or not JSON)"))
+                when(col("_page").isNull().or(col("_page._corrupt_record").isNotNull()), lit("page is not valid JSON (truncated or not JSON), or its page number is not a number"))
                     .when(col("_records").isNull(), lit("page has no '" + recordsField + "' array")));
     // Corrupt pages keep the whole body as one row; valid pages explode into their records.
     Dataset<Row> exploded =
