@@ -79,6 +79,7 @@ public final class BronzeIngest {
     List<Long> versions = new ArrayList<>();
     List<IngestReconciliation> accounts = new ArrayList<>();
     long[] counts = new long[2];
+    createIfMissing(req);
     PullCursor[] cursor = {committedCursor(lakehouse, bronze, req.sourceName())};
     Dataset<Row> pages =
         lakehouse
@@ -123,6 +124,33 @@ public final class BronzeIngest {
       return new Result(versions.size(), counts[0], counts[1], versions, accounts, cursor[0]);
     } catch (TimeoutException e) {
       throw new LakemlException("Cannot start ingest of " + req.sourceName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates bronze and the reconciliation table empty before their first data commit. A process
+   * killed inside a table's very first commit leaves a {@code _delta_log} folder without a commit,
+   * which the catalog cannot register at the next start; an empty first commit keeps that window
+   * down to a metadata-only write.
+   */
+  private void createIfMissing(Request req) {
+    var spark = lakehouse.spark();
+    if (!lakehouse.exists(req.bronze())) {
+      var pages =
+          spark.createDataFrame(
+              List.of(),
+              new org.apache.spark.sql.types.StructType()
+                  .add("body", DataTypes.StringType)
+                  .add("source_file", DataTypes.StringType)
+                  .add("file_modified_at", DataTypes.TimestampType));
+      lakehouse.write(
+          BronzeRecords.fromPages(pages, req.sourceName(), req.recordsField(), req.idField()),
+          req.bronze(), Lakehouse.Write.append(), Map.of("run_id", req.runId(), "created_by", "ingest"));
+    }
+    if (!lakehouse.exists(IngestReconciliation.TABLE)) {
+      lakehouse.write(
+          spark.createDataFrame(List.<Row>of(), IngestReconciliation.SCHEMA),
+          IngestReconciliation.TABLE, Lakehouse.Write.append(), Map.of("run_id", req.runId(), "created_by", "ingest"));
     }
   }
 

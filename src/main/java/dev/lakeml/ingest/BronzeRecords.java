@@ -23,6 +23,14 @@ import org.apache.spark.sql.types.StructType;
  * <p>Input columns: {@code body} (page text), {@code source_file}, {@code file_modified_at}.
  */
 public final class BronzeRecords {
+  // Strict JSON, as the HTTP puller reads pages: no single quotes, no NaN/Infinity.
+  private static final Map<String, String> STRICT_JSON =
+      Map.of(
+          "mode", "PERMISSIVE",
+          "columnNameOfCorruptRecord", "_corrupt_record",
+          "allowSingleQuotes", "false",
+          "allowNonNumericNumbers", "false");
+
   private BronzeRecords() {}
 
   public static Dataset<Row> fromPages(Dataset<Row> pages, String sourceName, String recordsField, String idField) {
@@ -34,7 +42,7 @@ public final class BronzeRecords {
             .add("_corrupt_record", DataTypes.StringType);
     Dataset<Row> parsed =
         pages
-            .withColumn("_page", from_json(col("body"), envelope, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", "_corrupt_record")))
+            .withColumn("_page", from_json(col("body"), envelope, STRICT_JSON))
             .withColumn("_records", col("_page." + recordsField))
             .withColumn(
                 "_page_reason",
