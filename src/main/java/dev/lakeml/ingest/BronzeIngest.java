@@ -1,30 +1,58 @@
 package dev.lakeml.ingest;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakeml.LakemlException;
 import dev.lakeml.lakehouse.Lakehouse;
 import dev.lakeml.lakehouse.TableId;
+import io.delta.tables.DeltaTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Landing folder to bronze with Spark's streaming file source: each new page file is read once,
  * exploded into records and appended to bronze. Exactly once: the file source's checkpoint knows
  * which files were taken, and each micro-batch is committed with Delta's idempotent transaction id
  * (app id + batch id), so a batch replayed after a crash is skipped, not duplicated.
+ *
+ * <p>Each commit also carries, in its userMetadata, the {@link PullCursor} (what bronze now holds
+ * of every window) and the batch's {@link IngestReconciliation}; the reconciliation is appended to
+ * {@code ops.ingest_reconciliation} too, and a batch that does not add up fails the run.
  */
 public final class BronzeIngest {
-  /** What one ingest run appended. */
-  public record Result(long batches, long records, long corrupt, List<Long> versions) {}
+  /** What one ingest run appended, and the cursor bronze holds afterwards. */
+  public record Result(
+      long batches, long records, long corrupt, List<Long> versions, List<IngestReconciliation> batchAccounts, PullCursor cursor) {}
+
+  /** What to ingest and where. */
+  public record Request(
+      String runId,
+      String landingGlob,
+      String sourceName,
+      String recordsField,
+      String idField,
+      TableId bronze,
+      LandingState landing,
+      long followMillis) {}
 
   private final Lakehouse lakehouse;
 
@@ -32,16 +60,27 @@ public final class BronzeIngest {
     this.lakehouse = lakehouse;
   }
 
+  /** The cursor committed with bronze's newest ingest commit for {@code source}. */
+  public static PullCursor committedCursor(Lakehouse lakehouse, TableId bronze, String source) {
+    return lakehouse
+        .lastCommitInfo(bronze, PullCursor.KEY)
+        .map(info -> PullCursor.fromMap(source, info.get(PullCursor.KEY)))
+        .orElse(PullCursor.empty(source));
+  }
+
   /**
    * Takes every landing file not yet ingested ({@code Trigger.AvailableNow}) and returns when done;
-   * with {@code followMillis > 0} keeps polling at that interval until the thread is interrupted.
+   * with {@code followMillis > 0} polls at that interval until the query is stopped.
    */
-  public Result run(
-      String landingGlob, String sourceName, String recordsField, String idField, TableId bronze, Map<String, ?> lineage, long followMillis) {
-    String checkpoint = lakehouse.area("checkpoints") + "/" + bronze.layer().dbName() + "/" + bronze.name() + "/" + sourceName;
-    String appId = "lakeml.ingest." + sourceName + "." + bronze;
+  public Result run(Request req) {
+    TableId bronze = req.bronze();
+    String checkpoint = lakehouse.area("checkpoints") + "/" + bronze.layer().dbName() + "/" + bronze.name() + "/" + req.sourceName();
+    String appId = "lakeml.ingest." + req.sourceName() + "." + bronze;
     List<Long> versions = new ArrayList<>();
+    List<IngestReconciliation> accounts = new ArrayList<>();
     long[] counts = new long[2];
+    createIfMissing(req);
+    PullCursor[] cursor = {committedCursor(lakehouse, bronze, req.sourceName())};
     Dataset<Row> pages =
         lakehouse
             .spark()
@@ -49,62 +88,197 @@ public final class BronzeIngest {
             .format("text")
             .option("wholetext", "true")
             .option("maxFilesPerTrigger", "2000")
-            .load(landingGlob)
+            .load(req.landingGlob())
             .select(
                 col("value").as("body"),
                 col("_metadata.file_path").as("source_file"),
                 col("_metadata.file_modification_time").as("file_modified_at"));
-    Dataset<Row> records = BronzeRecords.fromPages(pages, sourceName, recordsField, idField);
     VoidFunction2<Dataset<Row>, Long> commit =
         (batch, batchId) -> {
-          Map<String, Object> info = new java.util.TreeMap<>(lineage);
-          info.put("ingest_batch", batchId);
-          info.put("source", sourceName);
-          long before = lakehouse.versionOrMissing(bronze);
           batch.persist();
           try {
-            Row m =
-                batch
-                    .agg(
-                        org.apache.spark.sql.functions.count("*"),
-                        org.apache.spark.sql.functions.count("corrupt_reason"))
-                    .first();
-            long version =
-                lakehouse.write(batch, bronze, Lakehouse.Write.append().idempotent(appId, batchId), info);
-            if (version != before) { // an already-committed batch replayed after a crash is skipped
-              counts[0] += m.getLong(0);
-              counts[1] += m.getLong(1);
-              versions.add(version);
-            }
+            commitBatch(req, appId, batch, batchId, cursor, versions, accounts, counts);
           } finally {
             batch.unpersist();
           }
         };
     try {
       StreamingQuery query =
-          records
+          pages
               .writeStream()
-              .queryName("ingest_" + sourceName)
+              .queryName("ingest_" + req.sourceName())
               .option("checkpointLocation", checkpoint)
-              .trigger(followMillis > 0 ? Trigger.ProcessingTime(followMillis) : Trigger.AvailableNow())
+              .trigger(req.followMillis() > 0 ? Trigger.ProcessingTime(req.followMillis()) : Trigger.AvailableNow())
               .foreachBatch(commit)
               .start();
       try {
         query.awaitTermination();
       } catch (StreamingQueryException e) {
-        throw new LakemlException("Cannot ingest " + sourceName + " into " + bronze + ": " + rootMessage(e), e);
+        Throwable root = root(e);
+        if (root instanceof LakemlException le) {
+          throw new LakemlException(le.getMessage(), e, le.exitCode());
+        }
+        throw new LakemlException("Cannot ingest " + req.sourceName() + " into " + bronze + ": " + root.getMessage()
+            + ". Nothing of the failed batch was committed; fix the cause and rerun ingest.", e);
       }
-      return new Result(versions.size(), counts[0], counts[1], versions);
+      return new Result(versions.size(), counts[0], counts[1], versions, accounts, cursor[0]);
     } catch (TimeoutException e) {
-      throw new LakemlException("Cannot start ingest of " + sourceName + ": " + e.getMessage(), e);
+      throw new LakemlException("Cannot start ingest of " + req.sourceName() + ": " + e.getMessage(), e);
     }
   }
 
-  private static String rootMessage(Throwable e) {
+  /**
+   * Creates bronze and the reconciliation table empty before their first data commit. A process
+   * killed inside a table's very first commit leaves a {@code _delta_log} folder without a commit,
+   * which the catalog cannot register at the next start; an empty first commit keeps that window
+   * down to a metadata-only write.
+   */
+  private void createIfMissing(Request req) {
+    var spark = lakehouse.spark();
+    if (!lakehouse.exists(req.bronze())) {
+      var pages =
+          spark.createDataFrame(
+              List.of(),
+              new org.apache.spark.sql.types.StructType()
+                  .add("body", DataTypes.StringType)
+                  .add("source_file", DataTypes.StringType)
+                  .add("file_modified_at", DataTypes.TimestampType));
+      lakehouse.write(
+          BronzeRecords.fromPages(pages, req.sourceName(), req.recordsField(), req.idField()),
+          req.bronze(), Lakehouse.Write.append(), Map.of("run_id", req.runId(), "created_by", "ingest"));
+    }
+    if (!lakehouse.exists(IngestReconciliation.TABLE)) {
+      lakehouse.write(
+          spark.createDataFrame(List.<Row>of(), IngestReconciliation.SCHEMA),
+          IngestReconciliation.TABLE, Lakehouse.Write.append(), Map.of("run_id", req.runId(), "created_by", "ingest"));
+    }
+  }
+
+  private void commitBatch(
+      Request req, String appId, Dataset<Row> pages, long batchId, PullCursor[] cursor, List<Long> versions,
+      List<IngestReconciliation> accounts, long[] counts) {
+    TableId bronze = req.bronze();
+    // Per page: the records array's length by a JSON scan, apart from the parse that explodes it.
+    Dataset<Row> pageCounts =
+        pages.select(
+            col("source_file"),
+            coalesce(expr("json_array_length(get_json_object(body, '$." + req.recordsField() + "'))"), lit(0)).cast("long").as("scanned"));
+    Dataset<Row> records = BronzeRecords.fromPages(pages, req.sourceName(), req.recordsField(), req.idField());
+    records.persist();
+    // The crash-test hook runs inside the write's tasks, after they opened their data files.
+    Dataset<Row> toWrite = PausePoints.armed("bronze-write") ? records.filter(pauseInWriteTasks().apply(col("source_name"))) : records;
+    try {
+      Dataset<Row> perPage =
+          records
+              .groupBy("source_file")
+              .agg(
+                  count("*").as("rows"),
+                  count(when(col("record_index").isNotNull().and(col("corrupt_reason").isNull()), 1)).as("written"),
+                  count(when(col("record_index").isNotNull().and(col("corrupt_reason").isNotNull()), 1)).as("rescued"),
+                  count(when(col("record_index").isNull(), 1)).as("quarantined_pages"),
+                  max("page_number").as("last_page"))
+              .join(pageCounts, "source_file");
+      List<Row> facts = perPage.collectAsList();
+      long rows = 0, written = 0, rescued = 0, qPages = 0, qRecords = 0, read = 0;
+      Map<String, long[]> byWindow = new TreeMap<>(); // window -> {pages, last page}
+      for (Row f : facts) {
+        long scanned = f.getLong(f.fieldIndex("scanned"));
+        long quarantined = f.getLong(f.fieldIndex("quarantined_pages"));
+        rows += f.getLong(f.fieldIndex("rows"));
+        written += f.getLong(f.fieldIndex("written"));
+        rescued += f.getLong(f.fieldIndex("rescued"));
+        qPages += quarantined;
+        qRecords += quarantined > 0 ? scanned : 0;
+        read += scanned;
+        long[] w = byWindow.computeIfAbsent(windowOf(f.getString(f.fieldIndex("source_file"))), k -> new long[2]);
+        w[0]++;
+        Object lastPage = f.get(f.fieldIndex("last_page"));
+        w[1] = Math.max(w[1], lastPage == null ? 0 : ((Number) lastPage).longValue());
+      }
+      PullCursor next = cursor[0];
+      for (Map.Entry<String, long[]> e : byWindow.entrySet()) {
+        String window = e.getKey();
+        PullCursor.Window before = next.windows().get(window);
+        long pagesNow = (before == null ? 0 : before.pages()) + e.getValue()[0];
+        long lastPage = Math.max(before == null ? 0 : before.lastPage(), e.getValue()[1]);
+        next = next.with(window, new PullCursor.Window(pagesNow, lastPage, req.landing().complete(window, pagesNow)));
+      }
+
+      Map<String, Object> info = new TreeMap<>();
+      info.put("run_id", req.runId());
+      info.put("ingest_batch", batchId);
+      info.put("source", req.sourceName());
+      info.put(PullCursor.KEY, next.toMap());
+      info.put("reconciliation", Map.of("pages", (long) facts.size(), "records_read", read, "written", written,
+          "rescued", rescued, "quarantined_pages", qPages, "quarantined_records", qRecords));
+      long before = lakehouse.versionOrMissing(bronze);
+      long version = lakehouse.write(toWrite, bronze, Lakehouse.Write.append().idempotent(appId, batchId), info);
+      boolean replayed = version == before; // committed before a crash: Delta skipped it
+      long committed = replayed ? rows : committedRows(bronze, version);
+      PausePoints.reach("bronze-committed");
+      IngestReconciliation account =
+          new IngestReconciliation(req.runId(), req.sourceName(), batchId, version, replayed, facts.size(), read,
+              written, rescued, qPages, qRecords, committed);
+      account.record(lakehouse);
+      accounts.add(account);
+      if (!account.balanced()) {
+        throw new LakemlException("Cannot ingest " + req.sourceName() + ": the records of " + account.describe()
+            + " do not add up (see ops.ingest_reconciliation). Bronze v" + version
+            + " holds the batch as committed; report this with the batch's source files.");
+      }
+      if (!replayed) {
+        cursor[0] = next;
+        counts[0] += rows;
+        counts[1] += rescued + qPages;
+        versions.add(version);
+      }
+    } finally {
+      records.unpersist();
+    }
+  }
+
+  private long committedRows(TableId bronze, long version) {
+    Row h =
+        DeltaTable.forPath(lakehouse.spark(), lakehouse.path(bronze))
+            .history(5)
+            .where(col("version").equalTo(version))
+            .select(col("operationMetrics").getItem("numOutputRows"))
+            .first();
+    return h == null || h.isNullAt(0) ? -1 : Long.parseLong(h.getString(0));
+  }
+
+  /** The window (day folder) a landing file belongs to: its parent folder's name. */
+  static String windowOf(String sourceFile) {
+    String[] parts = sourceFile.split("/");
+    return parts.length >= 2 ? parts[parts.length - 2] : "";
+  }
+
+  private static UserDefinedFunction pauseInWriteTasks() {
+    return org.apache.spark.sql.functions
+        .udf(
+            (UDF1<String, Boolean>)
+                s -> {
+                  PausePoints.reach("bronze-write");
+                  return true;
+                },
+            DataTypes.BooleanType)
+        .asNondeterministic();
+  }
+
+  private static Throwable root(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return t.getMessage();
+    // A LakemlException thrown inside foreachBatch is wrapped by Spark; report it, not its cause.
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof LakemlException) {
+        return c;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return t;
   }
 }

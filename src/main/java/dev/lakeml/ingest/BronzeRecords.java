@@ -23,6 +23,14 @@ import org.apache.spark.sql.types.StructType;
  * <p>Input columns: {@code body} (page text), {@code source_file}, {@code file_modified_at}.
  */
 public final class BronzeRecords {
+  // Strict JSON, as the HTTP puller reads pages: no single quotes, no NaN/Infinity.
+  private static final Map<String, String> STRICT_JSON =
+      Map.of(
+          "mode", "PERMISSIVE",
+          "columnNameOfCorruptRecord", "_corrupt_record",
+          "allowSingleQuotes", "false",
+          "allowNonNumericNumbers", "false");
+
   private BronzeRecords() {}
 
   public static Dataset<Row> fromPages(Dataset<Row> pages, String sourceName, String recordsField, String idField) {
@@ -31,14 +39,14 @@ public final class BronzeRecords {
             .add("page", DataTypes.LongType)
             .add("request", DataTypes.StringType)
             .add(recordsField, DataTypes.createArrayType(DataTypes.StringType))
-            .add("_corrupt", DataTypes.StringType);
+            .add("_corrupt_record", DataTypes.StringType);
     Dataset<Row> parsed =
         pages
-            .withColumn("_page", from_json(col("body"), envelope, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", "_corrupt")))
+            .withColumn("_page", from_json(col("body"), envelope, STRICT_JSON))
             .withColumn("_records", col("_page." + recordsField))
             .withColumn(
                 "_page_reason",
-                when(col("_page").isNull().or(col("_page._corrupt").isNotNull()), lit("page is not valid JSON (truncated or not JSON)"))
+                when(col("_page").isNull().or(col("_page._corrupt_record").isNotNull()), lit("page is not valid JSON (truncated or not JSON), or its page number is not a number"))
                     .when(col("_records").isNull(), lit("page has no '" + recordsField + "' array")));
     // Corrupt pages keep the whole body as one row; valid pages explode into their records.
     Dataset<Row> exploded =
