@@ -34,7 +34,7 @@ class PointInTimeFeaturesTest {
                 schema);
     PipelineSpec.Features spec =
         new PipelineSpec.Features(
-            "f", "flight_date", "is_late", "delay > 15", Map.of("dow", "dayofweek(flight_date)"),
+            "f", "f_candidates", "f_quarantine", "flight_date", "is_late", "delay > 15", Map.of("dow", "dayofweek(flight_date)"),
             List.of(
                 new PipelineSpec.Trailing("rate_2d", List.of("origin"), 2, PipelineSpec.Aggregate.MEAN, null),
                 new PipelineSpec.Trailing("n_7d", List.of("origin"), 7, PipelineSpec.Aggregate.COUNT, null)),
