@@ -215,7 +215,8 @@ public final class Lakehouse {
       }
       for (FileStatus s : fs.listStatus(dir)) {
         String name = s.getPath().getName();
-        if (s.isDirectory() && name.matches("[a-z_][a-z0-9_]*") && fs.exists(new Path(s.getPath(), "_delta_log"))) {
+        // A process killed inside a table's first commit leaves a _delta_log with no commit: not a table yet.
+        if (s.isDirectory() && name.matches("[a-z_][a-z0-9_]*") && DeltaTable.isDeltaTable(spark, s.getPath().toString())) {
           names.add(name);
         }
       }
