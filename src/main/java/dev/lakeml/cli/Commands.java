@@ -20,6 +20,8 @@ final class Commands {
     list.add(new TableCommands.History());
     list.add(new TableCommands.Show());
     list.add(new TableCommands.SqlQuery());
+    list.add(new JdbcCommand());
+    list.add(new ExportCommand());
     Map<String, Command> byName = new LinkedHashMap<>();
     for (Command c : list) {
       byName.put(c.name(), c);
