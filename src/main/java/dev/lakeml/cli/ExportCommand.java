@@ -82,7 +82,7 @@ final class ExportCommand implements Command {
       fs.delete(folder, true); // a re-export replaces the folder; the manifest goes last
       rows.coalesce(1).write().mode(SaveMode.Overwrite).option("header", "true").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss'Z'").csv(folder + "/csv");
       rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(folder + "/parquet");
-      Row first = rows.selectExpr("count(*)", "cast(min(flight_date) as string)", "cast(max(flight_date) as string)", "min(model_name)", "min(model_version)", "min(feature_table)", "min(feature_table_version)", "max(feature_table_version)").first();
+      Row first = rows.selectExpr("count(*)", "cast(min(event_date) as string)", "cast(max(event_date) as string)", "min(model_name)", "min(model_version)", "min(feature_table)", "min(feature_table_version)", "max(feature_table_version)").first();
       Map<String, Object> manifest = new LinkedHashMap<>();
       manifest.put("format", "lakeml-predictions-export/1");
       manifest.put("run_id", runId);
@@ -90,8 +90,8 @@ final class ExportCommand implements Command {
       manifest.put("table_version", version);
       manifest.put("query", "SELECT * FROM " + predictions + " VERSION AS OF " + version + " WHERE run_id = '" + runId + "'");
       manifest.put("rows", first.getLong(0));
-      manifest.put("flight_date_from", first.getString(1));
-      manifest.put("flight_date_to", first.getString(2));
+      manifest.put("event_date_from", first.getString(1));
+      manifest.put("event_date_to", first.getString(2));
       manifest.put("model", Map.of("name", String.valueOf(first.get(3)), "version", first.get(4)));
       manifest.put("feature_table", Map.of("name", String.valueOf(first.get(5)), "version", first.get(6)));
       if (!first.get(6).equals(first.get(7))) {
