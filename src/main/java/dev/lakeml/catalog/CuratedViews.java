@@ -33,10 +33,8 @@ public final class CuratedViews {
             List.of(predictions),
             "Latest prediction per flight: the row of the newest model version that scored it (newest scoring run on ties).",
             """
-            SELECT * EXCEPT (rank_) FROM (
-              SELECT p.*, row_number() OVER (PARTITION BY p.%1$s ORDER BY p.model_version DESC, p.run_id DESC) AS rank_
-              FROM %2$s p)
-            WHERE rank_ = 1"""
+            SELECT latest.* FROM (
+              SELECT max_by(struct(*), struct(model_version, run_id)) AS latest FROM %2$s GROUP BY %1$s)"""
                 .formatted(key, predictions)));
     views.add(
         new View(

@@ -23,7 +23,7 @@ public record TableDoc(String table, String description, String owner, String re
   public static final String SOURCE = "lakeml.source";
 
   public TableDoc {
-    columns = Map.copyOf(columns);
+    columns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(columns)); // keeps the table's column order
   }
 
   /** The table properties this doc sets. */

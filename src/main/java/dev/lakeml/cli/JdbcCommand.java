@@ -93,7 +93,8 @@ final class JdbcCommand implements Command {
     spark.conf().set("hive.server2.thrift.port", String.valueOf(port));
     spark.conf().set("hive.server2.transport.mode", "binary");
     spark.conf().set("hive.server2.authentication", auth.equals("password") ? "CUSTOM" : "NONE");
-    spark.conf().set("hive.server2.custom.authentication.class", JdbcPasswordAuth.class.getName());
+    // Hive 2.3's CustomAuthenticationProviderImpl reads its class from a new HiveConf (system properties), not the server's conf.
+    System.setProperty("hive.server2.custom.authentication.class", JdbcPasswordAuth.class.getName());
     spark.conf().set("hive.server2.enable.doAs", "false");
     return new Running(HiveThriftServer2.startWithContext(spark.sqlContext()));
   }
