@@ -166,8 +166,8 @@ public final class CatalogDocs {
         docs.put(
             t.name(),
             String.format(
-                "Feature: %s per %s over the %d days before %s (point in time: the row's own day is excluded); NULL without history.",
-                what, String.join(", ", t.groupBy()), t.days(), gold.eventDate()));
+                "Feature: %s per %s over the %d days before %s (point in time: the row's own day is excluded); %s without history.",
+                what, String.join(", ", t.groupBy()), t.days(), gold.eventDate(), t.aggregate() == PipelineSpec.Aggregate.COUNT ? "0" : "NULL"));
       }
     }
     if (table.layer() == dev.lakeml.lakehouse.Layer.SILVER) {
