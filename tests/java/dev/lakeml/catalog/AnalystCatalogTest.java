@@ -34,6 +34,7 @@ class AnalystCatalogTest {
   @AfterAll
   static void dropViews() {
     CuratedViews.drop(lh, spec); // TestSpark.freshLakehouse drops tables by name, not views
+    AnalystCatalog.forget(lh.spark()); // other test classes write tables without docs commits
   }
 
   @Test
@@ -93,6 +94,18 @@ class AnalystCatalogTest {
     assertTrue(columns.values().stream().allMatch(c -> c != null && !c.isBlank()), columns.toString());
     // Time travel still reads the data versions.
     assertEquals(3, lh.spark().sql("SELECT * FROM gold.flight_features VERSION AS OF 0").count());
+  }
+
+  @Test
+  void anOverwriteKeepsItsDocsSoTheNextSessionCommitsNothing() {
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    lh.write(lh.read(AnalystFixtures.FEATURES), AnalystFixtures.FEATURES, Lakehouse.Write.overwrite(), Map.of("run_id", "r2"));
+    long v = lh.latestVersion(AnalystFixtures.FEATURES);
+    assertEquals("SET TBLPROPERTIES", lh.history(AnalystFixtures.FEATURES).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"), "documented right after the write");
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    assertEquals(v, lh.latestVersion(AnalystFixtures.FEATURES), "a new session finds the docs in place: no version a downstream job would see as new input");
+    Row isLate = lh.spark().sql("DESCRIBE TABLE gold.flight_features").filter("col_name = 'is_late'").first();
+    assertEquals("Label: 1 when the flight arrived more than 15 minutes late, else 0.", isLate.getString(2));
   }
 
   @Test
