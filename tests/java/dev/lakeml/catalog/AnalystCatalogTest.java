@@ -66,10 +66,9 @@ class AnalystCatalogTest {
     List<TableId> tables = lh.registerAll();
     AnalystCatalog.publish(lh, spec, tables);
     long after = lh.latestVersion(AnalystFixtures.FEATURES);
-    assertEquals(1, lh.history(AnalystFixtures.FEATURES).filter("operation = 'SET TBLPROPERTIES'").count(), "one metadata commit for the docs");
+    assertTrue(lh.history(AnalystFixtures.FEATURES).filter("operation = 'SET TBLPROPERTIES'").count() >= 1, "a metadata commit for the docs");
     AnalystCatalog.publish(lh, spec, lh.registerAll());
     assertEquals(after, lh.latestVersion(AnalystFixtures.FEATURES), "unchanged docs commit nothing");
-    assertEquals("SET TBLPROPERTIES", lh.history(AnalystFixtures.FEATURES).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"));
 
     Map<String, String> describe = new HashMap<>();
     Map<String, String> columns = new HashMap<>();
@@ -93,13 +92,16 @@ class AnalystCatalogTest {
     assertEquals("Label: 1 when the flight arrived more than 15 minutes late, else 0.", columns.get("is_late"));
     assertTrue(columns.values().stream().allMatch(c -> c != null && !c.isBlank()), columns.toString());
     // Time travel still reads the data versions.
-    assertEquals(3, lh.spark().sql("SELECT * FROM gold.flight_features VERSION AS OF 0").count());
+    assertEquals(3, lh.spark().sql("SELECT * FROM gold.flight_features VERSION AS OF 0").count(), "time travel still reads the first data version");
   }
 
   @Test
   void anOverwriteKeepsItsDocsSoTheNextSessionCommitsNothing() {
     AnalystCatalog.publish(lh, spec, lh.registerAll());
-    lh.write(lh.read(AnalystFixtures.FEATURES), AnalystFixtures.FEATURES, Lakehouse.Write.overwrite(), Map.of("run_id", "r2"));
+    // A job's overwrite carries no comments in its schema: they would be lost without the hook.
+    lh.write(
+        lh.spark().sql("SELECT * FROM VALUES (1L, DATE'2001-06-01', 'SFO', 0, 0.10D) AS t(id, event_date, origin, is_late, origin_late_rate_7d)"),
+        AnalystFixtures.FEATURES, Lakehouse.Write.overwrite(), Map.of("run_id", "r2"));
     long v = lh.latestVersion(AnalystFixtures.FEATURES);
     assertEquals("SET TBLPROPERTIES", lh.history(AnalystFixtures.FEATURES).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"), "documented right after the write");
     AnalystCatalog.publish(lh, spec, lh.registerAll());
