@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -63,8 +62,9 @@ public final class TestSpark {
     SparkSession s = session();
     for (Layer layer : Layer.values()) {
       if (s.catalog().databaseExists(layer.dbName())) {
-        for (Row t : s.sql("SHOW TABLES IN " + layer.dbName()).collectAsList()) {
-          s.sql("DROP TABLE IF EXISTS " + layer.dbName() + "." + t.getString(1));
+        for (org.apache.spark.sql.catalog.Table t : s.catalog().listTables(layer.dbName()).collectAsList()) {
+          boolean view = "VIEW".equalsIgnoreCase(t.tableType());
+          s.sql((view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") + layer.dbName() + "." + t.name());
         }
       }
     }

@@ -24,6 +24,8 @@ final class Commands {
     list.add(new RunsCommand());
     list.add(new QualityCommands.Profile());
     list.add(new QualityCommands.SuggestChecks());
+    list.add(new JdbcCommand());
+    list.add(new ExportCommand());
     Map<String, Command> byName = new LinkedHashMap<>();
     for (Command c : list) {
       byName.put(c.name(), c);

@@ -76,7 +76,7 @@ public final class Lakeml {
       if (command.needsSpark()) {
         SparkSession spark = Sessions.create(settings, "lakeml " + cl.command() + " " + spec.name());
         lakehouse = new Lakehouse(spark, settings.root());
-        lakehouse.registerAll();
+        dev.lakeml.catalog.AnalystCatalog.publish(lakehouse, spec, lakehouse.registerAll()); // docs + curated views (issue 7)
       }
       return command.run(new CommandContext(cl.command(), cl.args(), cl.options(), settings, spec, lakehouse, out));
     } catch (LakemlException e) {

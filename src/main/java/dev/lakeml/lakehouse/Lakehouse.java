@@ -203,6 +203,7 @@ public final class Lakehouse {
     if (!spark.catalog().tableExists(table.toString())) {
       spark.sql("CREATE TABLE IF NOT EXISTS " + table + " USING delta LOCATION '" + path(table).replace("'", "\\'") + "'");
     }
+    dev.lakeml.catalog.AnalystCatalog.documentAfterWrite(this, table); // catalog docs (issue 7); no-op until the launcher published them
   }
 
   private List<String> listTables(Layer layer) {

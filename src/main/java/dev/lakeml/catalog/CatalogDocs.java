@@ -1,0 +1,188 @@
+package dev.lakeml.catalog;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import dev.lakeml.Errors;
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.TableId;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The catalog documentation of a pipeline's tables: table descriptions and the owner from the
+ * pipeline spec, plus refresh cadence, source and column comments from the classpath resource
+ * {@code catalog/<pipeline>.conf}. Gold columns without a written comment are described from their
+ * definition in the spec, so a new feature is never undocumented.
+ */
+public final class CatalogDocs {
+  static final String UNDOCUMENTED = "Not documented yet: add a comment in src/main/resources/catalog/";
+  private static final Set<String> TABLE_KEYS = Set.of("description", "owner", "refresh", "source", "columns");
+
+  private final PipelineSpec spec;
+  private final Map<String, Config> written;
+  private final String resource;
+
+  private CatalogDocs(PipelineSpec spec, Map<String, Config> written, String resource) {
+    this.spec = spec;
+    this.written = written;
+    this.resource = resource;
+  }
+
+  /** Loads the docs of {@code spec}'s pipeline; a missing resource means spec docs only. */
+  public static CatalogDocs forPipeline(PipelineSpec spec) {
+    String resource = "catalog/" + spec.name() + ".conf";
+    var in = CatalogDocs.class.getClassLoader().getResourceAsStream(resource);
+    if (in == null) {
+      return new CatalogDocs(spec, Map.of(), resource);
+    }
+    try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      return parse(spec, ConfigFactory.parseReader(r), resource);
+    } catch (java.io.IOException | ConfigException e) {
+      throw Errors.usage("Cannot load " + resource + ": " + e.getMessage());
+    }
+  }
+
+  static CatalogDocs parse(PipelineSpec spec, Config config, String resource) {
+    Map<String, Config> tables = new TreeMap<>();
+    if (!config.hasPath("tables")) {
+      return new CatalogDocs(spec, tables, resource);
+    }
+    for (Map.Entry<String, ConfigValue> e : config.getObject("tables").entrySet()) {
+      String name = e.getKey();
+      TableId.parse(name); // rejects a name that is not <layer>.<table>
+      Config t = config.getConfig("tables.\"" + name + "\"");
+      for (String key : t.root().keySet()) {
+        if (!TABLE_KEYS.contains(key)) {
+          throw Errors.usage("Cannot load " + resource + ": unknown key '" + key + "' in table " + name + ". Keys allowed here: " + String.join(", ", new java.util.TreeSet<>(TABLE_KEYS)) + ".");
+        }
+      }
+      tables.put(name, t);
+    }
+    return new CatalogDocs(spec, tables, resource);
+  }
+
+  /** The doc of {@code table} given its current schema; every top-level column gets a comment. */
+  public TableDoc doc(TableId table, StructType schema) {
+    String name = table.toString();
+    Config t = written.getOrDefault(name, ConfigFactory.empty());
+    String description = t.hasPath("description") ? t.getString("description") : specDescription(table);
+    String owner = t.hasPath("owner") ? t.getString("owner") : spec.owner();
+    String refresh = t.hasPath("refresh") ? t.getString("refresh") : defaultRefresh(table);
+    String source = t.hasPath("source") ? t.getString("source") : "pipeline " + spec.name();
+    Map<String, String> columns = new LinkedHashMap<>();
+    Map<String, String> derived = derivedColumnDocs(table);
+    for (StructField f : schema.fields()) {
+      String path = "columns.\"" + f.name() + "\"";
+      String comment = t.hasPath(path) ? t.getString(path) : derived.getOrDefault(f.name(), UNDOCUMENTED + spec.name() + ".conf");
+      columns.put(f.name(), comment);
+    }
+    return new TableDoc(name, description, owner, refresh, source, columns);
+  }
+
+  /** Names of tables with written docs in the resource (for tests and listings). */
+  public Collection<String> documentedTables() {
+    return written.keySet();
+  }
+
+  /**
+   * Applies the docs to every table in {@code tables} that changed since the last time, one Delta
+   * metadata commit per changed table. Returns the tables updated.
+   */
+  public List<TableId> apply(Lakehouse lakehouse, Collection<TableId> tables) {
+    List<TableId> updated = new java.util.ArrayList<>();
+    for (TableId id : tables) {
+      if (DeltaTableDocs.apply(lakehouse.spark(), lakehouse.path(id), schema -> doc(id, schema))) {
+        updated.add(id);
+      }
+    }
+    return updated;
+  }
+
+  private String specDescription(TableId table) {
+    String n = table.name();
+    switch (table.layer()) {
+      case SILVER -> {
+        if (n.equals(spec.silver().table())) {
+          return spec.silver().description();
+        }
+        if (n.equals(spec.silver().quarantineTable())) {
+          return "Records of bronze." + spec.bronzeTable() + " rejected while refining silver." + spec.silver().table() + ", with every rule they broke.";
+        }
+        for (PipelineSpec.Refined d : spec.dimensions()) {
+          if (n.equals(d.table())) {
+            return d.description();
+          }
+          if (n.equals(d.quarantineTable())) {
+            return "Rows of " + d.file().path() + " rejected while refining silver." + d.table() + ", with every rule they broke.";
+          }
+        }
+      }
+      case GOLD -> {
+        if (n.equals(spec.gold().table())) {
+          return spec.gold().description();
+        }
+        if (n.equals(spec.gold().table() + "_quarantine")) {
+          return "Rows of gold." + spec.gold().table() + " rejected by its checks, with every rule they broke.";
+        }
+      }
+      default -> {}
+    }
+    return "Table " + table + " of pipeline " + spec.name() + ". " + UNDOCUMENTED + spec.name() + ".conf";
+  }
+
+  private String defaultRefresh(TableId table) {
+    return switch (table.layer()) {
+      case BRONZE -> "every ingest run";
+      case SILVER -> "every refine run with new input";
+      case GOLD -> "every features or score run with new input";
+      case OPS -> "appended by pipeline runs";
+    };
+  }
+
+  /** Comments for gold columns computed from their definition in the spec. */
+  Map<String, String> derivedColumnDocs(TableId table) {
+    Map<String, String> docs = new LinkedHashMap<>();
+    PipelineSpec.Features gold = spec.gold();
+    if (table.layer() == dev.lakeml.lakehouse.Layer.GOLD && table.name().equals(gold.table())) {
+      docs.put(gold.label(), "Label: 1 when " + gold.labelExpr() + ", else 0.");
+      gold.columns().forEach((name, expr) -> docs.put(name, "Feature: " + expr + "."));
+      for (PipelineSpec.Trailing t : gold.trailing()) {
+        String what =
+            t.aggregate() == PipelineSpec.Aggregate.COUNT
+                ? "Number of rows"
+                : "Mean of " + (t.of() == null ? gold.label() : t.of());
+        docs.put(
+            t.name(),
+            String.format(
+                "Feature: %s per %s over the %d days before %s (point in time: the row's own day is excluded); %s without history.",
+                what, String.join(", ", t.groupBy()), t.days(), gold.eventDate(), t.aggregate() == PipelineSpec.Aggregate.COUNT ? "0" : "NULL"));
+      }
+    }
+    if (table.layer() == dev.lakeml.lakehouse.Layer.SILVER) {
+      for (PipelineSpec.Refined r : spec.dimensions()) {
+        if (r.table().equals(table.name())) {
+          r.columns().forEach((name, expr) -> docs.put(name, "Derived: " + expr + "."));
+        }
+      }
+      if (spec.silver().table().equals(table.name())) {
+        spec.silver().columns().forEach((name, expr) -> docs.put(name, "Derived: " + expr + "."));
+      }
+    }
+    if (table.name().endsWith("_quarantine")) {
+      docs.put("reasons", "Every rule the row broke.");
+    }
+    return docs;
+  }
+}

@@ -1,0 +1,135 @@
+package dev.lakeml.catalog;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.lakeml.LakemlException;
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.Layer;
+import dev.lakeml.lakehouse.TableId;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AnalystCatalogTest {
+  static PipelineSpec spec;
+  static Lakehouse lh;
+
+  @BeforeAll
+  static void setUp() {
+    spec = AnalystFixtures.spec();
+    lh = AnalystFixtures.lakehouse();
+  }
+
+  @AfterAll
+  static void dropViews() {
+    CuratedViews.drop(lh, spec); // TestSpark.freshLakehouse drops tables by name, not views
+    AnalystCatalog.forget(lh.spark()); // other test classes write tables without docs commits
+  }
+
+  @Test
+  void everyColumnGetsACommentAndGoldFeaturesAreDescribedFromTheSpec() {
+    StructType schema =
+        new StructType().add("id", DataTypes.LongType).add("route_late_rate_28d", DataTypes.DoubleType).add("dep_hour", DataTypes.IntegerType).add("odd", DataTypes.StringType);
+    TableDoc doc = CatalogDocs.forPipeline(spec).doc(AnalystFixtures.FEATURES, schema);
+    assertEquals(spec.gold().description(), doc.description());
+    assertEquals("flights-data-team", doc.owner());
+    assertEquals(List.of("id", "route_late_rate_28d", "dep_hour", "odd"), List.copyOf(doc.columns().keySet()));
+    assertTrue(doc.columns().get("id").startsWith("Flight record id"), doc.columns().get("id"));
+    assertEquals(
+        "Feature: Mean of is_late per origin, destination over the 28 days before flight_date (point in time: the row's own day is excluded); NULL without history.",
+        doc.columns().get("route_late_rate_28d"));
+    assertEquals("Feature: hour(dep_time_local).", doc.columns().get("dep_hour"));
+    assertTrue(doc.columns().get("odd").startsWith(CatalogDocs.UNDOCUMENTED));
+    assertEquals("ml-platform", CatalogDocs.forPipeline(spec).doc(AnalystFixtures.REGISTRY, schema).owner());
+  }
+
+  @Test
+  void unknownKeysInTheDocsResourceAreRejected() {
+    var bad = ConfigFactory.parseString("tables { \"gold.x\" { owner = a, ownr = b } }");
+    LakemlException e = assertThrows(LakemlException.class, () -> CatalogDocs.parse(spec, bad, "catalog/t.conf"));
+    assertTrue(e.getMessage().contains("unknown key 'ownr' in table gold.x"), e.getMessage());
+  }
+
+  @Test
+  void describeShowsCommentsAndPropertiesAndAppliesThemOnce() {
+    List<TableId> tables = lh.registerAll();
+    AnalystCatalog.publish(lh, spec, tables);
+    long after = lh.latestVersion(AnalystFixtures.FEATURES);
+    assertTrue(lh.history(AnalystFixtures.FEATURES).filter("operation = 'SET TBLPROPERTIES'").count() >= 1, "a metadata commit for the docs");
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    assertEquals(after, lh.latestVersion(AnalystFixtures.FEATURES), "unchanged docs commit nothing");
+
+    Map<String, String> describe = new HashMap<>();
+    Map<String, String> columns = new HashMap<>();
+    boolean detail = false;
+    for (Row r : lh.spark().sql("DESCRIBE TABLE EXTENDED gold.flight_features").collectAsList()) {
+      String name = r.getString(0);
+      if (name.startsWith("# Detailed")) {
+        detail = true;
+      } else if (detail) {
+        describe.put(name, r.getString(1));
+      } else if (!name.isBlank() && !name.startsWith("#")) {
+        columns.put(name, r.getString(2));
+      }
+    }
+    assertEquals(spec.gold().description(), describe.get("Comment"));
+    String props = describe.get("Table Properties");
+    assertTrue(props.contains("lakeml.owner=flights-data-team"), props);
+    assertTrue(props.contains("lakeml.refresh=each features run after silver.flights changed"), props);
+    assertTrue(props.contains("lakeml.source=silver.flights"), props);
+    assertTrue(props.contains("lakeml.description="), props);
+    assertEquals("Label: 1 when the flight arrived more than 15 minutes late, else 0.", columns.get("is_late"));
+    assertTrue(columns.values().stream().allMatch(c -> c != null && !c.isBlank()), columns.toString());
+    // Time travel still reads the data versions.
+    assertEquals(3, lh.spark().sql("SELECT * FROM gold.flight_features VERSION AS OF 0").count(), "time travel still reads the first data version");
+  }
+
+  @Test
+  void anOverwriteKeepsItsDocsSoTheNextSessionCommitsNothing() {
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    // A job's overwrite carries no comments in its schema: they would be lost without the hook.
+    lh.write(
+        lh.spark().sql("SELECT * FROM VALUES (1L, DATE'2001-06-01', 'SFO', 0, 0.10D) AS t(id, event_date, origin, is_late, origin_late_rate_7d)"),
+        AnalystFixtures.FEATURES, Lakehouse.Write.overwrite(), Map.of("run_id", "r2"));
+    long v = lh.latestVersion(AnalystFixtures.FEATURES);
+    assertEquals("SET TBLPROPERTIES", lh.history(AnalystFixtures.FEATURES).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"), "documented right after the write");
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    assertEquals(v, lh.latestVersion(AnalystFixtures.FEATURES), "a new session finds the docs in place: no version a downstream job would see as new input");
+    Row isLate = lh.spark().sql("DESCRIBE TABLE gold.flight_features").filter("col_name = 'is_late'").first();
+    assertEquals("Label: 1 when the flight arrived more than 15 minutes late, else 0.", isLate.getString(2));
+  }
+
+  @Test
+  void curatedViewsAnswerTheCommonQuestions() {
+    List<TableId> views = AnalystCatalog.publish(lh, spec, lh.registerAll());
+    assertTrue(views.contains(TableId.of(Layer.GOLD, "latest_predictions")), views.toString());
+    assertFalse(views.contains(TableId.of(Layer.OPS, "feature_drift_over_time")), "no ops.feature_drift table yet");
+    assertFalse(views.contains(TableId.of(Layer.OPS, "quality_status")), "no ops.quality_results table in the fixture");
+
+    List<Row> latest = lh.spark().sql("SELECT id, model_version, probability FROM gold.latest_predictions ORDER BY id").collectAsList();
+    assertEquals(3, latest.size());
+    assertEquals(List.of(1L, 2, 0.4), List.of(latest.get(0).getLong(0), latest.get(0).getInt(1), latest.get(0).getDouble(2)), "flight 1: model v2 wins");
+    assertEquals(1, latest.get(1).getInt(1), "flight 2 was scored by v1 only");
+
+    Row best = lh.spark().sql("SELECT version, auc_rank, is_newest FROM ops.model_leaderboard WHERE auc_rank = 1").first();
+    assertEquals(1, best.getInt(0));
+    assertFalse(best.getBoolean(2));
+
+    lh.write(
+        lh.spark().sql("SELECT 'origin_late_rate_7d' AS feature, 'psi' AS metric, 0.12D AS value, 'warn' AS status, TIMESTAMP'2001-06-02 00:00:00' AS computed_at"),
+        TableId.of(Layer.OPS, "feature_drift"), Lakehouse.Write.append(), Map.of());
+    assertTrue(AnalystCatalog.publish(lh, spec, lh.registerAll()).contains(TableId.of(Layer.OPS, "feature_drift_over_time")));
+    assertEquals(1, lh.spark().sql("SELECT * FROM ops.feature_drift_over_time").count());
+  }
+}
