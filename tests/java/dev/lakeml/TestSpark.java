@@ -49,6 +49,14 @@ public final class TestSpark {
     return new Settings("test", root, conf, Settings.CatalogType.EMBEDDED, "", "", false, projectDir(), Settings.Lineage.NONE);
   }
 
+  private static java.util.List<org.apache.spark.sql.catalog.Table> tables(SparkSession s, String db) {
+    try {
+      return s.catalog().listTables(db).collectAsList();
+    } catch (Exception e) { // AnalysisException is checked
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The repository checkout (Surefire sets lakeml.project.dir). */
   public static Path projectDir() {
     return Path.of(System.getProperty("lakeml.project.dir", ".")).toAbsolutePath().normalize();
@@ -62,7 +70,7 @@ public final class TestSpark {
     SparkSession s = session();
     for (Layer layer : Layer.values()) {
       if (s.catalog().databaseExists(layer.dbName())) {
-        for (org.apache.spark.sql.catalog.Table t : s.catalog().listTables(layer.dbName()).collectAsList()) {
+        for (org.apache.spark.sql.catalog.Table t : tables(s, layer.dbName())) {
           boolean view = "VIEW".equalsIgnoreCase(t.tableType());
           s.sql((view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ") + layer.dbName() + "." + t.name());
         }
