@@ -72,11 +72,12 @@ public final class MonitorJob implements Job {
     }
     Dataset<Row> scored =
         ctx.lakehouse().read(features, featureVersion).drop(ReferenceBins.PREDICTION_COLUMN).join(batch.select(key, ReferenceBins.PREDICTION_COLUMN), key);
-    Dataset<Row> withLabels =
+    // Labels come from the newest version of the feature table: they arrive after the scoring run.
+    Dataset<Row> labelled =
         labelVersion == featureVersion
             ? scored
-            : scored.drop(label).join(ctx.lakehouse().read(features, labelVersion).select(key, label), key);
-    Dataset<Row> cached = withLabels.persist();
+            : scored.drop(label).join(ctx.lakehouse().read(features, labelVersion).select(key, label), scala.collection.JavaConverters.asScalaBuffer(List.of(key)).toSeq(), "left");
+    Dataset<Row> cached = labelled.persist();
     try {
       List<FeatureDrift> drift = FeatureDrift.measure(cached, refs, ctx.spec().monitor());
       long rows = drift.get(0).rows();

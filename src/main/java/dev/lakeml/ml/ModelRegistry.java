@@ -161,6 +161,6 @@ public final class ModelRegistry {
         r.getString(15),
         r.getString(16),
         r.getTimestamp(17).toInstant(),
-        r.isNullAt(18) ? Map.of() : r.getJavaMap(18));
+        r.size() <= 18 || r.isNullAt(18) ? Map.of() : r.getJavaMap(18)); // registries written before importances existed
   }
 }
