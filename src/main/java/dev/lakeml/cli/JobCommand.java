@@ -49,7 +49,11 @@ final class JobCommand implements Command {
   public int run(CommandContext c) throws Exception {
     String runId = newRunId();
     Instant started = Instant.now();
-    JobContext ctx = new JobContext(c.settings(), c.spec(), c.lakehouse(), runId, c.options(), c.out());
+    Map<String, String> options = new java.util.LinkedHashMap<>(c.options());
+    if (!c.args().isEmpty()) {
+      options.put("_args", String.join(" ", c.args())); // positional arguments, e.g. replay <run-id>
+    }
+    JobContext ctx = new JobContext(c.settings(), c.spec(), c.lakehouse(), runId, options, c.out());
     List<StageResult> results = new ArrayList<>();
     ctx.say("lakeml " + name + " | pipeline " + c.spec().name() + " | root " + c.settings().root() + " | run " + runId);
     for (Job job : jobs) {

@@ -26,7 +26,8 @@ public record PipelineSpec(
     Refined silver,
     Features gold,
     Model model,
-    Score score) {
+    Score score,
+    Monitor monitor) {
 
   /**
    * Where raw pages come from.
@@ -111,13 +112,39 @@ public record PipelineSpec(
       LocalDate trainBefore,
       LocalDate evaluateFrom,
       LocalDate evaluateBefore,
-      long seed) {}
+      long seed,
+      ClassWeight classWeight,
+      Tuning tuning,
+      Promotion promotion) {}
 
   public enum Estimator {
     GBT,
     LOGISTIC_REGRESSION,
     RANDOM_FOREST
   }
+
+  /** How training rows are weighted by class: {@code balanced} weighs each class by n / (2 * n_class). */
+  public enum ClassWeight {
+    NONE,
+    BALANCED
+  }
+
+  /**
+   * A parameter grid tuned on a time-ordered split inside the training window: fit on [train-from,
+   * tune-from), score on [tune-from, train-before), refit the best on the whole window. Empty grid: no tuning.
+   */
+  public record Tuning(LocalDate tuneFrom, Map<String, List<String>> grid) {
+    public boolean enabled() {
+      return !grid.isEmpty();
+    }
+  }
+
+  /** The promotion gate: a challenger must beat the champion's {@code metric} by {@code minImprovement}. */
+  public record Promotion(String metric, double minImprovement) {}
+
+  /** Drift monitoring: PSI for numeric features and the prediction, Jensen-Shannon for categoricals. */
+  public record Monitor(
+      double psiWarn, double psiAlarm, double jsWarn, double jsAlarm, int bins, int topCategories) {}
 
   /** Batch scoring: the predictions table and the default date range [from, before). */
   public record Score(String table, LocalDate from, LocalDate before) {}
@@ -178,8 +205,15 @@ public record PipelineSpec(
             date(split, "train-before"),
             date(split, "evaluate-from"),
             date(split, "evaluate-before"),
-            m.integer("seed", 42, 0, Integer.MAX_VALUE));
+            m.integer("seed", 42, 0, Integer.MAX_VALUE),
+            m.enumValue("class-weight", ClassWeight.class, ClassWeight.NONE),
+            tuning(m.object("tuning")),
+            promotion(m.object("promotion")));
     split.finish();
+    if (model.tuning().enabled()
+        && (!model.tuning().tuneFrom().isAfter(model.trainFrom()) || !model.tuning().tuneFrom().isBefore(model.trainBefore()))) {
+      throw Errors.config(file, "model.tuning.tune-from", "must lie inside the training window (train-from, train-before), got " + model.tuning().tuneFrom() + ".");
+    }
     if (!model.trainBefore().isAfter(model.trainFrom())
         || model.evaluateFrom().isBefore(model.trainBefore())
         || !model.evaluateBefore().isAfter(model.evaluateFrom())) {
@@ -193,8 +227,51 @@ public record PipelineSpec(
     ConfigReader sc = r.object("score");
     Score score = new Score(sc.identifier("table"), date(sc, "from"), date(sc, "before"));
     sc.finish();
+
+    ConfigReader mo = r.object("monitor");
+    Monitor monitor =
+        new Monitor(
+            mo.number("psi-warn", 0.10, 0, 10),
+            mo.number("psi-alarm", 0.25, 0, 10),
+            mo.number("js-warn", 0.10, 0, 1),
+            mo.number("js-alarm", 0.25, 0, 1),
+            mo.integer("bins", 10, 2, 100),
+            mo.integer("top-categories", 20, 1, 1000));
+    mo.finish();
+    if (monitor.psiAlarm() < monitor.psiWarn() || monitor.jsAlarm() < monitor.jsWarn()) {
+      throw Errors.config(file, "monitor", "must have each alarm threshold at or above its warn threshold (psi-warn <= psi-alarm, js-warn <= js-alarm).");
+    }
     r.finish();
-    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score);
+    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score, monitor);
+  }
+
+  private static Tuning tuning(ConfigReader t) {
+    Map<String, List<String>> grid = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : t.map("grid").entrySet()) {
+      List<String> values = new ArrayList<>();
+      for (String v : e.getValue().split(",")) {
+        if (!v.isBlank()) {
+          values.add(v.trim());
+        }
+      }
+      if (values.isEmpty()) {
+        throw Errors.config(t.file(), t.path("grid." + e.getKey()), "must list at least one value, e.g. \"3,5\".");
+      }
+      grid.put(e.getKey(), List.copyOf(values));
+    }
+    LocalDate tuneFrom = grid.isEmpty() && !t.has("tune-from") ? null : date(t, "tune-from");
+    t.finish();
+    return new Tuning(tuneFrom, grid);
+  }
+
+  private static Promotion promotion(ConfigReader p) {
+    String metric = p.string("metric", "auc");
+    if (!metric.equals("auc") && !metric.equals("pr_auc")) {
+      throw Errors.config(p.file(), p.path("metric"), "must be auc or pr_auc, got '" + metric + "'.");
+    }
+    Promotion out = new Promotion(metric, p.number("min-improvement", 0.0, -1, 1));
+    p.finish();
+    return out;
   }
 
   private static Source source(ConfigReader s, String file) {

@@ -6,6 +6,7 @@ import dev.lakeml.lakehouse.Lakehouse;
 import dev.lakeml.lakehouse.TableId;
 import dev.lakeml.ml.ModelRegistry;
 import dev.lakeml.ml.ModelVersion;
+import dev.lakeml.ml.PromotionGate;
 import dev.lakeml.ml.Scorer;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -15,7 +16,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Batch-scores a date range of the gold feature table with one model version (default: the newest)
+ * Batch-scores a date range of the gold feature table with one model version (default: the
+ * champion, else the newest)
  * into the predictions table. The rows of that model version and range are replaced atomically, so
  * rerunning a scoring run never duplicates predictions.
  */
@@ -27,7 +29,7 @@ public final class ScoreJob implements Job {
 
   @Override
   public String usage() {
-    return "score                   gold + model -> predictions [--from D --to D --model-version N]";
+    return "score                   gold + champion model (else newest) -> predictions [--from D --to D --model-version N]";
   }
 
   @Override
@@ -45,9 +47,7 @@ public final class ScoreJob implements Job {
     ModelVersion model =
         ctx.options().containsKey("model-version")
             ? registry.get(spec.model().name(), Integer.parseInt(ctx.option("model-version", "0")))
-            : registry
-                .latest(spec.model().name())
-                .orElseThrow(() -> Errors.usage("Cannot score: no version of model " + spec.model().name() + " is registered. Run ./scripts/lakeml train first."));
+            : PromotionGate.serving(ctx.lakehouse(), spec.model().name());
     TableId gold = ctx.gold(spec.gold().table());
     TableId predictions = ctx.gold(spec.score().table());
     long goldVersion = ctx.lakehouse().latestVersion(gold);

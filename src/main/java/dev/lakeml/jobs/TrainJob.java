@@ -2,7 +2,16 @@ package dev.lakeml.jobs;
 
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.ml.AliasState;
+import dev.lakeml.ml.ModelAliases;
 import dev.lakeml.ml.ModelRegistry;
+import dev.lakeml.monitor.ReferenceBins;
+import dev.lakeml.monitor.ReferenceStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
 import dev.lakeml.ml.ModelVersion;
 import dev.lakeml.ml.Trainer;
 import java.time.Instant;
@@ -37,6 +46,9 @@ public final class TrainJob implements Job {
     Optional<ModelVersion> existing = registry.find(spec.name(), specHash, gold.toString(), goldVersion);
     if (existing.isPresent() && !ctx.flag("force")) {
       ModelVersion v = existing.get();
+      if (new ModelAliases(ctx.lakehouse()).current(spec.name()).champion() == null) { // a crash between registry and alias commits
+        new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
+      }
       return new StageResult(
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
           String.format("%s v%d already trained on %s v%d (auc %.3f)", v.name(), v.version(), gold, goldVersion, v.metrics().get("auc")));
@@ -55,7 +67,7 @@ public final class TrainJob implements Job {
                 registry.modelPath(spec.name(), version),
                 gold.toString(),
                 goldVersion,
-                spec.params(),
+                trained.params(),
                 trained.metrics(),
                 trained.featureNames(),
                 "[" + spec.trainFrom() + ", " + spec.trainBefore() + ")",
@@ -65,7 +77,10 @@ public final class TrainJob implements Job {
                 ctx.lakehouse().spark().version(),
                 deltaVersion(),
                 ctx.runId(),
-                Instant.now()));
+                Instant.now(),
+                trained.importances()));
+    saveReferenceBins(ctx, trained.model(), Trainer.window(data, spec.trainFrom().toString(), spec.trainBefore().toString()), v);
+    AliasState aliases = new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
     long registryVersion = ctx.lakehouse().latestVersion(ModelRegistry.TABLE);
     Map<String, Double> m = v.metrics();
     return new StageResult(
@@ -75,8 +90,25 @@ public final class TrainJob implements Job {
         Map.of(ModelRegistry.TABLE.toString(), registryVersion),
         Map.of(),
         String.format(
-            "%s v%d (%s) on %s v%d: auc %.3f, pr_auc %.3f, log_loss %.3f on %s",
-            v.name(), v.version(), v.estimator(), gold, goldVersion, m.get("auc"), m.get("pr_auc"), m.get("log_loss"), v.evaluateWindow()));
+            "%s v%d (%s) on %s v%d: auc %.3f, pr_auc %.3f, log_loss %.3f on %s; now %s",
+            v.name(), v.version(), v.estimator(), gold, goldVersion, m.get("auc"), m.get("pr_auc"), m.get("log_loss"), v.evaluateWindow(),
+            aliases.action().equals(ModelAliases.FIRST_CHAMPION) ? "champion (first version)" : "challenger (./scripts/lakeml promote runs the gate)"));
+  }
+
+  /** The training window's distribution of every input and of the prediction, stored with the version for drift monitoring. */
+  private static void saveReferenceBins(JobContext ctx, PipelineModel model, Dataset<Row> trainWindow, ModelVersion v) {
+    PipelineSpec.Model spec = ctx.spec().model();
+    List<Column> keep = new ArrayList<>();
+    spec.numeric().forEach(c -> keep.add(functions.col(c)));
+    spec.categorical().forEach(c -> keep.add(functions.col(c)));
+    keep.add(org.apache.spark.ml.functions.vector_to_array(functions.col(Trainer.PROBABILITY), "float64").getItem(1).as(ReferenceBins.PREDICTION_COLUMN));
+    Dataset<Row> scored = model.transform(trainWindow).select(keep.toArray(new Column[0])).persist();
+    try {
+      List<ReferenceBins> bins = ReferenceBins.compute(scored, spec.numeric(), spec.categorical(), ctx.spec().monitor().bins(), ctx.spec().monitor().topCategories());
+      new ReferenceStore(ctx.lakehouse()).save(v.name(), v.version(), v.trainWindow(), bins, ctx.runId());
+    } finally {
+      scored.unpersist();
+    }
   }
 
   static String deltaVersion() {

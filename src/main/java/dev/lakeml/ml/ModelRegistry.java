@@ -46,7 +46,8 @@ public final class ModelRegistry {
           .add("spark_version", DataTypes.StringType)
           .add("delta_version", DataTypes.StringType)
           .add("run_id", DataTypes.StringType)
-          .add("created_at", DataTypes.TimestampType);
+          .add("created_at", DataTypes.TimestampType)
+          .add("importances", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType));
 
   private final Lakehouse lakehouse;
 
@@ -136,7 +137,8 @@ public final class ModelRegistry {
         v.sparkVersion(),
         v.deltaVersion(),
         v.runId(),
-        Timestamp.from(v.createdAt()));
+        Timestamp.from(v.createdAt()),
+        scala.collection.JavaConverters.mapAsScalaMap(v.importances()));
   }
 
   private static ModelVersion fromRow(Row r) {
@@ -158,6 +160,7 @@ public final class ModelRegistry {
         r.getString(14),
         r.getString(15),
         r.getString(16),
-        r.getTimestamp(17).toInstant());
+        r.getTimestamp(17).toInstant(),
+        r.size() <= 18 || r.isNullAt(18) ? Map.of() : r.getJavaMap(18)); // registries written before importances existed
   }
 }

@@ -23,4 +23,12 @@ public record ModelVersion(
     String sparkVersion,
     String deltaVersion,
     String runId,
-    Instant createdAt) {}
+    Instant createdAt,
+    Map<String, Double> importances) {
+
+  /** The evaluation window as [from, before) dates, parsed from {@link #evaluateWindow()}. */
+  public String[] evaluateRange() {
+    String[] parts = evaluateWindow.replace("[", "").replace(")", "").split(",\\s*");
+    return new String[] {parts[0].trim(), parts[1].trim()};
+  }
+}

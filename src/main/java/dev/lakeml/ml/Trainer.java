@@ -38,16 +38,30 @@ public final class Trainer {
   public static final String FEATURES = "features";
   public static final String PROBABILITY = "probability";
 
-  /** A fitted pipeline with its hold-out metrics and the names of the vector's inputs. */
-  public record Trained(PipelineModel model, Map<String, Double> metrics, List<String> featureNames) {}
+  static final String WEIGHT = "_class_weight";
+
+  /**
+   * A fitted pipeline with its hold-out metrics (overall and per month, as {@code month=yyyy-MM.auc}),
+   * the names of the model's inputs, the params it was fitted with (the tuned ones included) and its
+   * global feature importances by vector-slot name (trees: impurity importance; linear: |coefficient|).
+   */
+  public record Trained(
+      PipelineModel model, Map<String, Double> metrics, List<String> featureNames, Map<String, String> params, Map<String, Double> importances) {}
 
   private Trainer() {}
 
   public static Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec) {
     Dataset<Row> train = window(gold, spec.trainFrom().toString(), spec.trainBefore().toString());
     Dataset<Row> eval = window(gold, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
-    long trainRows = train.count();
-    long evalRows = eval.count();
+    Row counts =
+        window(gold, spec.trainFrom().toString(), spec.evaluateBefore().toString())
+            .selectExpr(
+                "count_if(" + PointInTimeFeatures.EVENT_DATE + " < '" + spec.trainBefore() + "')",
+                "count_if(" + PointInTimeFeatures.EVENT_DATE + " >= '" + spec.evaluateFrom() + "')",
+                "avg(CASE WHEN " + PointInTimeFeatures.EVENT_DATE + " < '" + spec.trainBefore() + "' THEN `" + label + "` END)")
+            .first();
+    long trainRows = counts.getLong(0);
+    long evalRows = counts.getLong(1);
     if (trainRows == 0 || evalRows == 0) {
       throw new LakemlException(
           "Cannot train " + spec.name() + ": the split has " + trainRows + " training rows ["
@@ -55,15 +69,54 @@ public final class Trainer {
               + " evaluation rows [" + spec.evaluateFrom() + ", " + spec.evaluateBefore()
               + "). Ingest data covering both windows or change model.split in the spec.");
     }
-    Pipeline pipeline = pipeline(label, spec);
-    PipelineModel model = pipeline.fit(train);
-    Map<String, Double> metrics = evaluate(model.transform(eval), label);
-    metrics.put("train_rows", (double) trainRows);
-    metrics.put("eval_rows", (double) evalRows);
-    return new Trained(model, metrics, featureNames(spec));
+    Map<String, String> params = new LinkedHashMap<>(spec.params());
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    if (spec.tuning().enabled()) {
+      Tuner.Best best = Tuner.tune(gold, label, spec);
+      params.putAll(best.params());
+      metrics.putAll(best.metrics());
+    }
+    double positiveRate = counts.isNullAt(2) ? 0.5 : counts.getDouble(2);
+    PipelineModel model = pipeline(label, spec, params).fit(weighted(train, label, spec.classWeight(), positiveRate));
+    Dataset<Row> scored = model.transform(eval).persist();
+    try {
+      metrics.putAll(evaluate(scored, label));
+      metrics.putAll(perMonth(scored, label));
+      metrics.put("train_rows", (double) trainRows);
+      metrics.put("eval_rows", (double) evalRows);
+      return new Trained(model, metrics, featureNames(spec), params, FeatureImportances.of(model, scored.schema()));
+    } finally {
+      scored.unpersist();
+    }
   }
 
-  static Dataset<Row> window(Dataset<Row> gold, String from, String before) {
+  /** Adds the class-weight column: balanced weighs class c by 1 / (2 * share of c), so both classes weigh half. */
+  static Dataset<Row> weighted(Dataset<Row> data, String label, PipelineSpec.ClassWeight weights, double positiveRate) {
+    if (weights == PipelineSpec.ClassWeight.NONE || positiveRate <= 0 || positiveRate >= 1) {
+      return data.withColumn(WEIGHT, lit(1.0));
+    }
+    return data.withColumn(
+        WEIGHT,
+        org.apache.spark.sql.functions.when(col(label).equalTo(1), lit(0.5 / positiveRate)).otherwise(lit(0.5 / (1 - positiveRate))));
+  }
+
+  /** AUC, rows and positive rate per calendar month of the event date. */
+  static Map<String, Double> perMonth(Dataset<Row> scored, String label) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    Dataset<Row> withMonth = scored.withColumn("_month", org.apache.spark.sql.functions.date_format(col(PointInTimeFeatures.EVENT_DATE), "yyyy-MM"));
+    List<Row> months = withMonth.groupBy("_month").agg(org.apache.spark.sql.functions.count(lit(1)), org.apache.spark.sql.functions.avg(col(label))).orderBy("_month").collectAsList();
+    BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator().setLabelCol(label).setRawPredictionCol(PROBABILITY);
+    for (Row m : months) {
+      String key = "month=" + m.getString(0);
+      out.put(key + ".rows", (double) m.getLong(1));
+      out.put(key + ".positive_rate", m.getDouble(2));
+      out.put(key + ".auc", ev.evaluate(withMonth.filter(col("_month").equalTo(m.getString(0)))));
+    }
+    return out;
+  }
+
+  /** Rows whose event date lies in [from, before). */
+  public static Dataset<Row> window(Dataset<Row> gold, String from, String before) {
     return gold.filter(col(PointInTimeFeatures.EVENT_DATE).geq(lit(from)).and(col(PointInTimeFeatures.EVENT_DATE).lt(lit(before))));
   }
 
@@ -75,6 +128,10 @@ public final class Trainer {
   }
 
   static Pipeline pipeline(String label, PipelineSpec.Model spec) {
+    return pipeline(label, spec, spec.params());
+  }
+
+  static Pipeline pipeline(String label, PipelineSpec.Model spec, Map<String, String> params) {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> vectorInputs = new ArrayList<>();
     boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION;
@@ -104,11 +161,11 @@ public final class Trainer {
       vectorInputs.addAll(List.of(imp));
     }
     stages.add(new VectorAssembler().setInputCols(vectorInputs.toArray(new String[0])).setOutputCol(FEATURES).setHandleInvalid("keep"));
-    stages.add(estimator(label, spec));
+    stages.add(estimator(label, spec, params));
     return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
   }
 
-  static ProbabilisticClassifier<?, ?, ?> estimator(String label, PipelineSpec.Model spec) {
+  static ProbabilisticClassifier<?, ?, ?> estimator(String label, PipelineSpec.Model spec, Map<String, String> params) {
     ProbabilisticClassifier<?, ?, ?> est =
         switch (spec.estimator()) {
           case GBT -> new GBTClassifier().setSeed(spec.seed()).setMaxBins(256);
@@ -116,13 +173,15 @@ public final class Trainer {
           case LOGISTIC_REGRESSION -> new LogisticRegression();
         };
     est.setLabelCol(label).setFeaturesCol(FEATURES).setProbabilityCol(PROBABILITY);
-    for (Map.Entry<String, String> p : spec.params().entrySet()) {
-      set(est, p.getKey(), p.getValue(), spec);
+    // Every row carries a weight column (1.0 without class weights): fitted models then agree on params.
+    set(est, "weightCol", WEIGHT, "model.class-weight");
+    for (Map.Entry<String, String> p : params.entrySet()) {
+      set(est, p.getKey(), p.getValue(), "model.params." + p.getKey());
     }
     return est;
   }
 
-  private static void set(ProbabilisticClassifier<?, ?, ?> est, String name, String value, PipelineSpec.Model spec) {
+  private static void set(ProbabilisticClassifier<?, ?, ?> est, String name, String value, String key) {
     if (!est.hasParam(name)) {
       List<String> known = new ArrayList<>();
       for (Param<?> p : est.params()) {
@@ -130,7 +189,7 @@ public final class Trainer {
       }
       throw Errors.config(
           "the pipeline spec",
-          "model.params." + name,
+          key,
           "is not a parameter of " + est.getClass().getSimpleName() + ". Known: " + String.join(", ", known) + ".");
     }
     Param<Object> param = (Param<Object>) est.getParam(name);
@@ -138,7 +197,7 @@ public final class Trainer {
     try {
       est.set(param, param.jsonDecode(plainString ? "\"" + value.replace("\"", "\\\"") + "\"" : value));
     } catch (RuntimeException e) {
-      throw Errors.config("the pipeline spec", "model.params." + name, "has an invalid value '" + value + "': " + e.getMessage());
+      throw Errors.config("the pipeline spec", key, "has an invalid value '" + value + "': " + e.getMessage());
     }
   }
 

@@ -1,0 +1,104 @@
+package dev.lakeml.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.monitor.FeatureDrift;
+import dev.lakeml.monitor.MonitorLedger;
+import dev.lakeml.monitor.RealizedPerformance;
+import dev.lakeml.monitor.ReferenceBins;
+import dev.lakeml.monitor.ReferenceStore;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * Measures a scoring run (default: the newest) against its model's reference bins: PSI per numeric
+ * input and for the prediction, Jensen-Shannon per categorical, and realized performance on the rows
+ * whose labels the newest feature-table version holds. Every value goes to {@code ops.feature_drift}
+ * and {@code ops.model_performance}, alarms or not.
+ */
+public final class MonitorJob implements Job {
+  @Override
+  public String name() {
+    return "monitor";
+  }
+
+  @Override
+  public String usage() {
+    return "monitor                 predictions -> ops.feature_drift (PSI, JS) + ops.model_performance (AUC, calibration) [--scoring-run R]";
+  }
+
+  @Override
+  public Set<String> options() {
+    return Set.of("scoring-run");
+  }
+
+  @Override
+  public StageResult run(JobContext ctx) {
+    long t0 = System.nanoTime();
+    TableId predictions = ctx.gold(ctx.spec().score().table());
+    String key = ctx.spec().silver().key();
+    String label = ctx.spec().gold().label();
+    Optional<Map<String, Object>> info =
+        ctx.flag("scoring-run")
+            ? Optional.of(Map.<String, Object>of("run_id", ctx.option("scoring-run", null)))
+            : ctx.lakehouse().lastCommitInfo(predictions, "model_version");
+    if (info.isEmpty()) {
+      return new StageResult(name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), "no scoring run to monitor yet");
+    }
+    String scoringRun = String.valueOf(info.get().get("run_id"));
+    long pv = dev.lakeml.ml.Replay.versionWrittenBy(ctx.lakehouse(), predictions, scoringRun);
+    Dataset<Row> batch = ctx.lakehouse().read(predictions, pv).filter(col("run_id").equalTo(scoringRun));
+    Row lineage = batch.select("model_name", "model_version", "feature_table", "feature_table_version").first();
+    TableId features = TableId.parse(lineage.getString(2));
+    long featureVersion = lineage.getLong(3);
+    long labelVersion = ctx.lakehouse().latestVersion(features);
+    MonitorLedger.Batch b = new MonitorLedger.Batch(scoringRun, lineage.getString(0), lineage.getInt(1), features.toString(), featureVersion, labelVersion);
+    MonitorLedger ledger = new MonitorLedger(ctx.lakehouse());
+    if (ledger.measured(b) && !ctx.flag("force")) {
+      return new StageResult(
+          name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), "scoring run " + scoringRun + " already measured against labels of " + features + " v" + labelVersion);
+    }
+    List<ReferenceBins> refs = new ReferenceStore(ctx.lakehouse()).load(b.model(), b.modelVersion());
+    if (refs.isEmpty()) {
+      return new StageResult(
+          name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
+          b.model() + " v" + b.modelVersion() + " has no reference bins in " + ReferenceStore.TABLE + " (trained before monitoring existed): retrain with ./scripts/lakeml train --force");
+    }
+    Dataset<Row> scored =
+        ctx.lakehouse().read(features, featureVersion).drop(ReferenceBins.PREDICTION_COLUMN).join(batch.select(key, ReferenceBins.PREDICTION_COLUMN), key);
+    // Labels come from the newest version of the feature table: they arrive after the scoring run.
+    Dataset<Row> labelled =
+        labelVersion == featureVersion
+            ? scored
+            : scored.drop(label).join(ctx.lakehouse().read(features, labelVersion).select(key, label), scala.collection.JavaConverters.asScalaBuffer(List.of(key)).toSeq(), "left");
+    Dataset<Row> cached = labelled.persist();
+    try {
+      List<FeatureDrift> drift = FeatureDrift.measure(cached, refs, ctx.spec().monitor());
+      long rows = drift.get(0).rows();
+      RealizedPerformance perf = RealizedPerformance.of(cached.filter(col(label).isNotNull()), label);
+      long[] v = ledger.record(ctx.runId(), b, drift, rows, perf);
+      FeatureDrift worst = drift.stream().max(Comparator.comparingDouble(FeatureDrift::value)).orElseThrow();
+      FeatureDrift prediction = drift.stream().filter(d -> d.kind().equals(ReferenceBins.PREDICTION)).findFirst().orElse(worst);
+      long alarms = drift.stream().filter(d -> d.status().equals("alarm")).count();
+      long warns = drift.stream().filter(d -> d.status().equals("warn")).count();
+      return new StageResult(
+          name(),
+          StageResult.SUCCEEDED,
+          RefineJob.secs(t0),
+          Map.of(MonitorLedger.DRIFT.toString(), v[0], MonitorLedger.PERFORMANCE.toString(), v[1]),
+          Map.of(MonitorLedger.DRIFT.toString(), (long) drift.size()),
+          String.format(
+              "run %s (%,d rows, %s v%d): %d alarm, %d warn of %d inputs; worst %s %s %.3f; prediction psi %.3f; realized auc %s, calibration error %.3f on %,d labelled",
+              scoringRun, rows, b.model(), b.modelVersion(), alarms, warns, drift.size(), worst.feature(), worst.metric(), worst.value(), prediction.value(),
+              perf.auc() == null ? "n/a" : String.format("%.3f", perf.auc()), perf.calibrationError(), perf.labelledRows()));
+    } finally {
+      cached.unpersist();
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package dev.lakeml.monitor;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.Layer;
+import dev.lakeml.lakehouse.TableId;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * What monitoring measured, appended every run: {@code ops.feature_drift} (every drift value, one row
+ * per input and the prediction) and {@code ops.model_performance} (realized performance once labels
+ * are known). Both keyed by the scoring run they describe and the monitoring run that measured it.
+ */
+public final class MonitorLedger {
+  public static final TableId DRIFT = TableId.of(Layer.OPS, "feature_drift");
+  public static final TableId PERFORMANCE = TableId.of(Layer.OPS, "model_performance");
+
+  static final StructType DRIFT_SCHEMA =
+      new StructType()
+          .add("run_id", DataTypes.StringType)
+          .add("scoring_run_id", DataTypes.StringType)
+          .add("model_name", DataTypes.StringType)
+          .add("model_version", DataTypes.IntegerType)
+          .add("feature", DataTypes.StringType)
+          .add("kind", DataTypes.StringType)
+          .add("metric", DataTypes.StringType)
+          .add("value", DataTypes.DoubleType)
+          .add("warn_threshold", DataTypes.DoubleType)
+          .add("alarm_threshold", DataTypes.DoubleType)
+          .add("status", DataTypes.StringType)
+          .add("rows", DataTypes.LongType)
+          .add("reference_rows", DataTypes.LongType)
+          .add("feature_table", DataTypes.StringType)
+          .add("feature_table_version", DataTypes.LongType)
+          .add("monitored_at", DataTypes.TimestampType);
+
+  static final StructType PERFORMANCE_SCHEMA =
+      new StructType()
+          .add("run_id", DataTypes.StringType)
+          .add("scoring_run_id", DataTypes.StringType)
+          .add("model_name", DataTypes.StringType)
+          .add("model_version", DataTypes.IntegerType)
+          .add("scored_rows", DataTypes.LongType)
+          .add("labelled_rows", DataTypes.LongType)
+          .add("auc", DataTypes.DoubleType)
+          .add("mean_probability", DataTypes.DoubleType)
+          .add("observed_rate", DataTypes.DoubleType)
+          .add("calibration_error", DataTypes.DoubleType)
+          .add("label_table", DataTypes.StringType)
+          .add("label_table_version", DataTypes.LongType)
+          .add("monitored_at", DataTypes.TimestampType);
+
+  /** Which batch was measured, with which model, from which feature and label table versions. */
+  public record Batch(String scoringRunId, String model, int modelVersion, String featureTable, long featureTableVersion, long labelTableVersion) {}
+
+  private final Lakehouse lakehouse;
+
+  public MonitorLedger(Lakehouse lakehouse) {
+    this.lakehouse = lakehouse;
+  }
+
+  /** True when this scoring run was already measured against these label-table versions. */
+  public boolean measured(Batch batch) {
+    return lakehouse.exists(PERFORMANCE)
+        && !lakehouse
+            .read(PERFORMANCE)
+            .filter(col("scoring_run_id").equalTo(batch.scoringRunId()).and(col("label_table_version").equalTo(batch.labelTableVersion())))
+            .limit(1)
+            .isEmpty();
+  }
+
+  /** Appends the drift values, then the performance row (written last: it marks the batch measured). */
+  public long[] record(String runId, Batch batch, List<FeatureDrift> drift, long scoredRows, RealizedPerformance perf) {
+    Timestamp now = Timestamp.from(Instant.now());
+    List<Row> rows = new ArrayList<>();
+    for (FeatureDrift d : drift) {
+      rows.add(
+          RowFactory.create(
+              runId, batch.scoringRunId(), batch.model(), batch.modelVersion(), d.feature(), d.kind(), d.metric(), d.value(), d.warn(), d.alarm(),
+              d.status(), d.rows(), d.referenceRows(), batch.featureTable(), batch.featureTableVersion(), now));
+    }
+    Map<String, Object> lineage = Map.of("run_id", runId, "scoring_run_id", batch.scoringRunId(), "model_version", batch.modelVersion());
+    long dv = lakehouse.write(lakehouse.spark().createDataFrame(rows, DRIFT_SCHEMA), DRIFT, Lakehouse.Write.append(), lineage);
+    Row p =
+        RowFactory.create(
+            runId, batch.scoringRunId(), batch.model(), batch.modelVersion(), scoredRows, perf.labelledRows(), perf.auc(), nan(perf.meanProbability()),
+            nan(perf.observedRate()), nan(perf.calibrationError()), batch.featureTable(), batch.labelTableVersion(), now);
+    long pv = lakehouse.write(lakehouse.spark().createDataFrame(List.of(p), PERFORMANCE_SCHEMA), PERFORMANCE, Lakehouse.Write.append(), lineage);
+    return new long[] {dv, pv};
+  }
+
+  private static Double nan(double v) {
+    return Double.isNaN(v) ? null : v;
+  }
+}

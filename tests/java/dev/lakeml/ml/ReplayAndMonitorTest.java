@@ -1,0 +1,69 @@
+package dev.lakeml.ml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lakeml.TestSpark;
+import dev.lakeml.jobs.MonitorJob;
+import dev.lakeml.jobs.ReplayJob;
+import dev.lakeml.jobs.ScoreJob;
+import dev.lakeml.jobs.StageResult;
+import dev.lakeml.jobs.TrainJob;
+import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.lakehouse.Layer;
+import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.monitor.MonitorLedger;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+class ReplayAndMonitorTest {
+  private static final TableId PREDICTIONS = TableId.of(Layer.GOLD, "flight_delay_predictions");
+
+  @Test
+  void replayAfterNewDataAndANewModelGivesIdenticalPredictions() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    GoldFixture.write(lh, GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 21), 3);
+    GoldFixture.quality(lh, 3, true);
+    new TrainJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "train-1", Map.of()));
+    new ScoreJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "score-1", Map.of()));
+    long juneRows = 30 * 5;
+    assertEquals(juneRows, lh.read(PREDICTIONS).filter("run_id = 'score-1' AND model_version = 1").count(), "scored with the champion");
+
+    // Monitoring that run: every value stored; same-distribution June stays below the alarm.
+    StageResult m = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-1", Map.of()));
+    List<Row> drift = lh.read(MonitorLedger.DRIFT).filter("scoring_run_id = 'score-1'").select("feature", "metric", "value", "status").collectAsList();
+    assertEquals(8 + 2 + 1, drift.size(), m.summary());
+    for (Row d : drift) {
+      if (d.getString(0).equals("month")) { // June lies outside the Jan-Apr training window: real drift
+        assertEquals("alarm", d.getString(3), d.toString());
+      } else {
+        assertTrue(d.getDouble(2) < 0.25, d.toString());
+      }
+    }
+    Row perf = lh.read(MonitorLedger.PERFORMANCE).filter("scoring_run_id = 'score-1'").selectExpr("labelled_rows", "auc", "calibration_error").first();
+    assertEquals(juneRows, perf.getLong(0));
+    assertTrue(perf.getDouble(1) > 0.75, "realized auc " + perf.getDouble(1));
+    assertTrue(perf.getDouble(2) < 0.2, "calibration error " + perf.getDouble(2));
+
+    // New data (the June rows change) and a new model; June is re-scored, replacing score-1's rows.
+    GoldFixture.write(lh, GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 22), 4);
+    GoldFixture.quality(lh, 4, true);
+    new TrainJob().run(GoldFixture.context(lh, GoldFixture.spec(List.of("distance", "dep_hour"), List.of("origin")), "train-2", Map.of()));
+    new ScoreJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "score-2", Map.of()));
+    new ScoreJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "score-3", Map.of("model-version", "2")));
+    assertEquals(0, lh.read(PREDICTIONS).filter("run_id = 'score-1'").count(), "score-1's rows were replaced");
+
+    Replay.Result r = Replay.replay(lh, PREDICTIONS, "id", "score-1");
+    assertEquals(juneRows, r.originalRows());
+    assertEquals(juneRows, r.replayedRows());
+    assertEquals(0, r.differing());
+    assertEquals(0.0, r.maxAbsDiff());
+    assertEquals(0, r.featureTableVersion(), "features read at the version score-1 used");
+    assertTrue(r.identical());
+    StageResult job = new ReplayJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "replay-3", Map.of("_args", "score-3")));
+    assertTrue(job.summary().contains("IDENTICAL"), job.summary());
+  }
+}
