@@ -78,8 +78,11 @@ final class GoldFixture {
 
   /** Records one quality verdict for the gold table built from {@code silverVersion}. */
   static void quality(Lakehouse lakehouse, long silverVersion, boolean passed) {
-    new QualityLedger(lakehouse)
-        .record("fixture", GOLD, silverVersion, List.of(new CheckOutcome("unique(id)", CheckSpec.Level.ERROR, passed, passed ? 1.0 : 0.9, passed ? "ok" : "10% duplicate ids")), passed);
+    new QualityLedger(lakehouse, java.time.Clock.systemUTC())
+        .record(
+            "fixture", GOLD, silverVersion, 0L, passed ? 0L : null,
+            List.of(new CheckOutcome("unique(id)", CheckSpec.Rule.UNIQUE, CheckSpec.Action.FAIL, passed, passed ? 1.0 : 0.9, passed ? 0L : 10L, passed ? "ok" : "10% duplicate ids")),
+            Map.of());
   }
 
   /** The flights spec with a fast estimator and, if given, other model inputs. */

@@ -58,7 +58,7 @@ final class RunObservation {
       at = at.plus(d);
     }
     if (lakehouse.exists(QualityLedger.TABLE)) {
-      for (Row r : lakehouse.read(QualityLedger.TABLE).filter(col("run_id").equalTo(runId).and(col("rule").notEqual("metric"))).collectAsList()) {
+      for (Row r : lakehouse.read(QualityLedger.TABLE).filter(col("run_id").equalTo(runId).and(col("rule").notEqual(QualityLedger.METRIC))).collectAsList()) {
         b.addQualityResult(
             new QualityResult(
                 r.getAs("table_name"),

@@ -48,13 +48,17 @@ public final class TrainingDataQuality {
         break;
       }
       if (results.isEmpty()) { // one scan of the ledger for every hop's table
-        results = lakehouse.read(QualityLedger.TABLE).select("table_name", "source_version", "check_name", "level", "passed", "message").collectAsList();
+        results =
+            lakehouse.read(QualityLedger.TABLE)
+                .filter(col("rule").notEqual(QualityLedger.METRIC)) // measurement rows carry no verdict
+                .select("table_name", "source_version", "check_name", "action", "passed", "message")
+                .collectAsList();
       }
       int n = 0;
       for (Row r : results) {
         if (t.equals(r.getString(0)) && !r.isNullAt(1) && r.getLong(1) == sv.longValue()) {
           n++;
-          if (!r.getBoolean(4) && "error".equals(r.getString(3))) {
+          if (!r.isNullAt(4) && !r.getBoolean(4) && "fail".equals(r.getString(3))) {
             failures.add(t + " (from source v" + sv + "): " + r.getString(2) + ": " + r.getString(5));
           }
         }

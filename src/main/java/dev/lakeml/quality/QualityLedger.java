@@ -32,7 +32,8 @@ public final class QualityLedger {
   public static final TableId TABLE = TableId.of(Layer.OPS, "quality_results");
 
   /** Rule name of measurement rows. */
-  static final String METRIC = "metric";
+  /** The {@code rule} value of rows that hold a measurement, not a verdict. */
+  public static final String METRIC = "metric";
 
   static final StructType SCHEMA =
       new StructType()
