@@ -1,0 +1,256 @@
+package dev.lakeml.lakehouse;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lakeml.Errors;
+import dev.lakeml.LakemlException;
+import io.delta.tables.DeltaTable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The lakehouse: a root folder (local path or URI) holding one Delta table per {@link TableId} at
+ * {@code <root>/<layer>/<table>}. The only class that speaks Delta: reads at a version, commits with
+ * their lineage, history, and catalog registration so every table is reachable as {@code layer.table}.
+ */
+public final class Lakehouse {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final SparkSession spark;
+  private final String root;
+
+  public Lakehouse(SparkSession spark, String root) {
+    this.spark = spark;
+    this.root = root;
+  }
+
+  public SparkSession spark() {
+    return spark;
+  }
+
+  public String root() {
+    return root;
+  }
+
+  public String path(TableId table) {
+    return root + "/" + table.layer().dbName() + "/" + table.name();
+  }
+
+  /** A folder under the root for non-table state (checkpoints, models, reports). */
+  public String area(String name) {
+    return root + "/_" + name;
+  }
+
+  public boolean exists(TableId table) {
+    return DeltaTable.isDeltaTable(spark, path(table));
+  }
+
+  public long latestVersion(TableId table) {
+    requireExists(table);
+    return DeltaTable.forPath(spark, path(table)).history(1).first().getLong(0);
+  }
+
+  /** The latest version, or -1 when the table has not been written yet. */
+  public long versionOrMissing(TableId table) {
+    return exists(table) ? latestVersion(table) : -1;
+  }
+
+  public Dataset<Row> read(TableId table) {
+    requireExists(table);
+    return spark.read().format("delta").load(path(table));
+  }
+
+  /** Reads the table as of {@code version}; a version outside the kept range is explained. */
+  public Dataset<Row> read(TableId table, long version) {
+    requireExists(table);
+    long[] range = versionRange(table);
+    if (version < range[0] || version > range[1]) {
+      throw Errors.versionMissing(table.toString(), version, range[0], range[1]);
+    }
+    return spark.read().format("delta").option("versionAsOf", version).load(path(table));
+  }
+
+  public Dataset<Row> readAsOfTimestamp(TableId table, String timestamp) {
+    requireExists(table);
+    try {
+      return spark.read().format("delta").option("timestampAsOf", timestamp).load(path(table));
+    } catch (RuntimeException e) {
+      throw new LakemlException(
+          "Cannot read table " + table + " as of " + timestamp + ": " + firstLine(e)
+              + " Run ./scripts/lakeml history " + table + " to see the commit times.");
+    }
+  }
+
+  /** Earliest and latest versions whose data can still be read. */
+  public long[] versionRange(TableId table) {
+    Dataset<Row> history = DeltaTable.forPath(spark, path(table)).history();
+    Row r = history.selectExpr("min(version)", "max(version)").first();
+    return new long[] {r.getLong(0), r.getLong(1)};
+  }
+
+  public Dataset<Row> history(TableId table) {
+    requireExists(table);
+    return DeltaTable.forPath(spark, path(table)).history();
+  }
+
+  /**
+   * Commits {@code data} to {@code table} with the lineage in {@code commitInfo} stored as the
+   * commit's userMetadata (visible in DESCRIBE HISTORY). Returns the version written.
+   */
+  public long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo) {
+    var writer =
+        data.write()
+            .format("delta")
+            .mode(write.mode())
+            .option("userMetadata", toJson(commitInfo));
+    if (write.replaceWhere() != null) {
+      writer = writer.option("replaceWhere", write.replaceWhere());
+    }
+    if (write.mode() == SaveMode.Overwrite && write.replaceWhere() == null) {
+      writer = writer.option("overwriteSchema", "true");
+    }
+    if (!write.partitionBy().isEmpty()) {
+      writer = writer.partitionBy(write.partitionBy().toArray(new String[0]));
+    }
+    if (write.txnAppId() != null) {
+      writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
+    }
+    writer.save(path(table));
+    register(table);
+    return latestVersion(table);
+  }
+
+  /** How a commit changes the table. */
+  public record Write(SaveMode mode, String replaceWhere, List<String> partitionBy, String txnAppId, long txnVersion) {
+    public static Write append() {
+      return new Write(SaveMode.Append, null, List.of(), null, -1);
+    }
+
+    public static Write overwrite() {
+      return new Write(SaveMode.Overwrite, null, List.of(), null, -1);
+    }
+
+    /** Atomically replaces the rows matching {@code predicate}: a rerun replaces, never duplicates. */
+    public static Write replace(String predicate) {
+      return new Write(SaveMode.Overwrite, predicate, List.of(), null, -1);
+    }
+
+    public Write partitionedBy(String... columns) {
+      return new Write(mode, replaceWhere, List.of(columns), txnAppId, txnVersion);
+    }
+
+    /** Delta idempotent write: skipped when (appId, version) was already committed. */
+    public Write idempotent(String appId, long version) {
+      return new Write(mode, replaceWhere, partitionBy, appId, version);
+    }
+  }
+
+  /**
+   * The lineage map of the newest commit of {@code table} written by lakeml with {@code key} in its
+   * userMetadata, if any. This is how a job finds the checkpoint it committed with its data.
+   */
+  public Optional<Map<String, Object>> lastCommitInfo(TableId table, String key) {
+    if (!exists(table)) {
+      return Optional.empty();
+    }
+    List<Row> rows =
+        DeltaTable.forPath(spark, path(table))
+            .history(50)
+            .selectExpr("version", "userMetadata")
+            .orderBy(org.apache.spark.sql.functions.col("version").desc())
+            .collectAsList();
+    for (Row r : rows) {
+      String meta = r.getString(1);
+      if (meta == null || meta.isBlank()) {
+        continue;
+      }
+      Map<String, Object> info = fromJson(meta);
+      if (info.containsKey(key)) {
+        info.put("_version", r.getLong(0));
+        return Optional.of(info);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Creates the layer databases and registers every Delta table under the root, by name. */
+  public List<TableId> registerAll() {
+    List<TableId> found = new ArrayList<>();
+    for (Layer layer : Layer.values()) {
+      spark.sql("CREATE DATABASE IF NOT EXISTS " + layer.dbName());
+      for (String name : listTables(layer)) {
+        TableId id = TableId.of(layer, name);
+        register(id);
+        found.add(id);
+      }
+    }
+    return found;
+  }
+
+  public void register(TableId table) {
+    spark.sql("CREATE DATABASE IF NOT EXISTS " + table.layer().dbName());
+    if (!spark.catalog().tableExists(table.toString())) {
+      spark.sql("CREATE TABLE IF NOT EXISTS " + table + " USING delta LOCATION '" + path(table).replace("'", "\\'") + "'");
+    }
+  }
+
+  private List<String> listTables(Layer layer) {
+    List<String> names = new ArrayList<>();
+    try {
+      Path dir = new Path(root + "/" + layer.dbName());
+      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (!fs.exists(dir)) {
+        return names;
+      }
+      for (FileStatus s : fs.listStatus(dir)) {
+        String name = s.getPath().getName();
+        if (s.isDirectory() && name.matches("[a-z_][a-z0-9_]*") && fs.exists(new Path(s.getPath(), "_delta_log"))) {
+          names.add(name);
+        }
+      }
+    } catch (IOException e) {
+      throw new LakemlException("Cannot list tables under " + root + ": " + e.getMessage(), e);
+    }
+    names.sort(String::compareTo);
+    return names;
+  }
+
+  private void requireExists(TableId table) {
+    if (!exists(table)) {
+      throw Errors.tableMissing(table.toString(), root);
+    }
+  }
+
+  static String toJson(Map<String, ?> map) {
+    try {
+      return JSON.writeValueAsString(new TreeMap<>(map));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Map<String, Object> fromJson(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+    } catch (JsonProcessingException e) {
+      return new TreeMap<>();
+    }
+  }
+
+  private static String firstLine(Throwable e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,44 @@
+package dev.lakeml.lakehouse;
+
+import dev.lakeml.config.Settings;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Builds the SparkSession every lakeml command runs in. The master is never set here when
+ * spark-submit (or the caller) chose one; a plain local run gets {@code local[*]}.
+ */
+public final class Sessions {
+  private Sessions() {}
+
+  public static SparkSession create(Settings settings, String appName) {
+    SparkConf defaults = new SparkConf(true); // picks up spark.* system properties set by spark-submit
+    SparkSession.Builder builder = SparkSession.builder().appName(appName);
+    if (!defaults.contains("spark.master")) {
+      builder.master("local[*]");
+    }
+    for (Map.Entry<String, String> e : baseConf(settings).entrySet()) {
+      builder.config(e.getKey(), e.getValue());
+    }
+    SparkSession spark = builder.getOrCreate();
+    spark.sparkContext().setLogLevel(System.getProperty("lakeml.log.level", "WARN"));
+    return spark;
+  }
+
+  /** Settings every session needs: Delta, UTC, catalog; then the environment's own spark block. */
+  public static Map<String, String> baseConf(Settings settings) {
+    Map<String, String> conf = new java.util.LinkedHashMap<>();
+    conf.put("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
+    conf.put("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
+    conf.put("spark.sql.session.timeZone", "UTC");
+    if (settings.catalogType() == Settings.CatalogType.HIVE) {
+      conf.put("spark.sql.catalogImplementation", "hive");
+      conf.put("spark.hadoop.hive.metastore.uris", settings.metastoreUri());
+    } else {
+      conf.put("spark.sql.catalogImplementation", "in-memory");
+    }
+    settings.spark().forEach((k, v) -> conf.put(k.startsWith("spark.") ? k : "spark." + k, v));
+    return conf;
+  }
+}
