@@ -18,6 +18,7 @@ public final class Sessions {
     if (!defaults.contains("spark.master")) {
       builder.master("local[*]");
     }
+    StorageSafety.check(settings, defaults); // before any Spark start: refuse unsafe S3 multi-cluster writes
     for (Map.Entry<String, String> e : baseConf(settings).entrySet()) {
       builder.config(e.getKey(), e.getValue());
     }
