@@ -14,6 +14,7 @@ public final class Sessions {
 
   public static SparkSession create(Settings settings, String appName) {
     SparkConf defaults = new SparkConf(true); // picks up spark.* system properties set by spark-submit
+    StorageSafety.check(settings, defaults); // before any Spark start: refuse unsafe S3 multi-cluster writes
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
     if (!defaults.contains("spark.master")) {
       builder.master("local[*]");
