@@ -26,7 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
  * reason), every batch reconciled.
  */
 class BadPullsTest {
-  static final Path SUITE = Path.of("/work/shared/corpora/json-test-suite/test_parsing");
+  /** The public JSONTestSuite corpus, in shared/ beside the checkout (CI) or the workplace's copy. */
+  static final Path SUITE =
+      java.util.stream.Stream.of(
+              dev.lakeml.TestSpark.projectDir().resolve("../shared/corpora/json-test-suite/test_parsing"),
+              Path.of("/work/shared/corpora/json-test-suite/test_parsing"))
+          .filter(java.nio.file.Files::isDirectory)
+          .findFirst()
+          .orElse(dev.lakeml.TestSpark.projectDir().resolve("../shared/corpora/json-test-suite/test_parsing"));
 
   @TempDir Path tmp;
 
