@@ -22,12 +22,13 @@ final class Summary {
       long n = lakehouse.read(t).count();
       out.printf("  %-34s %,10d rows  v%d%n", t, n, v);
     }
-    new ModelRegistry(lakehouse)
-        .latest(spec.model().name())
+    ModelRegistry registry = new ModelRegistry(lakehouse);
+    Integer champion = new dev.lakeml.ml.ModelAliases(lakehouse).current(spec.model().name()).champion();
+    (champion != null ? java.util.Optional.of(registry.get(spec.model().name(), champion)) : registry.latest(spec.model().name()))
         .ifPresent(
             (ModelVersion m) ->
                 out.printf(
-                    "Model %s v%d (%s), trained on %s v%d: AUC %.3f, PR-AUC %.3f, log-loss %.3f on %s%n",
+                    "Champion model %s v%d (%s), trained on %s v%d: AUC %.3f, PR-AUC %.3f, log-loss %.3f on %s%n",
                     m.name(), m.version(), m.estimator(), m.trainingTable(), m.trainingTableVersion(),
                     m.metrics().get("auc"), m.metrics().get("pr_auc"), m.metrics().get("log_loss"), m.evaluateWindow()));
     String preds = "gold." + spec.score().table();
