@@ -58,10 +58,10 @@ class LineageEventsTest {
             "lineage.transport=file",
             "--set",
             "lineage.location=" + events));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("err.txt").toFile()).redirectOutput(dir.resolve("out.txt").toFile()).start();
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "lakeml sql did not finish");
     String out = Files.readString(dir.resolve("out.txt"), StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), out);
+    assertEquals(0, p.exitValue(), out + Files.readString(dir.resolve("err.txt"), StandardCharsets.UTF_8));
     assertTrue(out.contains("n\n10") || out.contains("n\r\n10"), out);
     assertTrue(Files.exists(events), "no lineage file written; output:\n" + out);
     String text = Files.readString(events, StandardCharsets.UTF_8);
