@@ -53,19 +53,19 @@ public final class CuratedViews {
         new View(
             TableId.of(Layer.OPS, "quality_status"),
             List.of(quality),
-            "Quality status per table from its latest checked run: failed (an error-level check failed), warning, or passed.",
+            "Quality status per table from its latest checked run: failed (a fail-action check failed), warning, or passed.",
             """
-            SELECT table_name, run_id, source_version, checked_at, published,
+            SELECT table_name, run_id, source_version, checked_at, accepted,
               CASE WHEN failed_errors > 0 THEN 'failed' WHEN failed_warnings > 0 THEN 'warning' ELSE 'passed' END AS status,
               checks, failed_errors, failed_warnings, failed_checks
             FROM (
-              SELECT table_name, run_id, max(source_version) AS source_version, max(checked_at) AS checked_at, bool_and(published) AS published,
+              SELECT table_name, run_id, max(source_version) AS source_version, max(checked_at) AS checked_at, bool_and(accepted) AS accepted,
                 count(*) AS checks,
-                count_if(NOT passed AND level = 'error') AS failed_errors,
-                count_if(NOT passed AND level = 'warning') AS failed_warnings,
+                count_if(NOT passed AND action = 'fail') AS failed_errors,
+                count_if(NOT passed AND action <> 'fail') AS failed_warnings,
                 array_sort(collect_list(CASE WHEN NOT passed THEN check_name END)) AS failed_checks,
                 row_number() OVER (PARTITION BY table_name ORDER BY max(checked_at) DESC, run_id DESC) AS rank_
-              FROM %s GROUP BY table_name, run_id)
+              FROM %s WHERE rule <> 'metric' GROUP BY table_name, run_id)
             WHERE rank_ = 1"""
                 .formatted(quality)));
     views.add(
