@@ -1,9 +1,9 @@
 package dev.lakeml;
 
 import dev.lakeml.config.Settings;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.Sessions;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.Sessions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

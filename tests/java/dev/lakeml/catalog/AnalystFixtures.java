@@ -2,9 +2,9 @@ package dev.lakeml.catalog;
 
 import dev.lakeml.TestSpark;
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
 import java.util.Map;
 
 /** Tiny gold, predictions and ops tables built in code, as analysts' tests need them. */

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakeml.LakemlException;
 import dev.lakeml.catalog.AnalystFixtures;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lakeml.LakemlException;
 import dev.lakeml.catalog.AnalystFixtures;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;

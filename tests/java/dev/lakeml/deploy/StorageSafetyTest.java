@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lakeml.LakemlException;
-import dev.lakeml.lakehouse.StorageSafety;
+import dev.lakeml.delta.StorageSafety;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lakeml.TestSpark;
 import dev.lakeml.cli.Lakeml;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lakeml.TestSpark;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.jobs.StageResult;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -12,7 +12,7 @@ import dev.lakeml.ingest.http.FaultPlan;
 import dev.lakeml.ingest.http.ReplayApiServer;
 import dev.lakeml.jobs.IngestJob;
 import dev.lakeml.jobs.StageResult;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import dev.lakeml.TestSpark;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.jobs.IngestJob;
 import dev.lakeml.jobs.StageResult;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.ingest.http.Fault;
 import dev.lakeml.ingest.http.FaultPlan;
 import dev.lakeml.ingest.http.ReplayApiServer;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

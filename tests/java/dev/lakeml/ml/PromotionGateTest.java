@@ -13,7 +13,7 @@ import dev.lakeml.jobs.PromoteJob;
 import dev.lakeml.jobs.RollbackJob;
 import dev.lakeml.jobs.StageResult;
 import dev.lakeml.jobs.TrainJob;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;

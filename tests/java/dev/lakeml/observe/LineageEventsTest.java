@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lakeml.TestSpark;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.lakeml.catalog;
 
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import java.util.List;
 
 /**
@@ -67,7 +67,7 @@ public final class AnalystCatalog {
     var dir = java.nio.file.Path.of(projectDir);
     var settings = dev.lakeml.config.Settings.load(dir, env, root, java.util.Map.of());
     var spec = PipelineSpec.load(dir, pipeline);
-    var lakehouse = new Lakehouse(dev.lakeml.lakehouse.Sessions.create(settings, "lakeml notebook " + pipeline), settings.root());
+    var lakehouse = new Lakehouse(dev.lakeml.delta.Sessions.create(settings, "lakeml notebook " + pipeline), settings.root());
     publish(lakehouse, spec, lakehouse.registerAll());
     return lakehouse;
   }

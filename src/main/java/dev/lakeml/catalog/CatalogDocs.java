@@ -6,8 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import dev.lakeml.Errors;
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -155,7 +155,7 @@ public final class CatalogDocs {
   Map<String, String> derivedColumnDocs(TableId table) {
     Map<String, String> docs = new LinkedHashMap<>();
     PipelineSpec.Features gold = spec.gold();
-    if (table.layer() == dev.lakeml.lakehouse.Layer.GOLD && table.name().equals(gold.table())) {
+    if (table.layer() == dev.lakeml.delta.Layer.GOLD && table.name().equals(gold.table())) {
       docs.put(gold.label(), "Label: 1 when " + gold.labelExpr() + ", else 0.");
       gold.columns().forEach((name, expr) -> docs.put(name, "Feature: " + expr + "."));
       for (PipelineSpec.Trailing t : gold.trailing()) {
@@ -170,7 +170,7 @@ public final class CatalogDocs {
                 what, String.join(", ", t.groupBy()), t.days(), gold.eventDate(), t.aggregate() == PipelineSpec.Aggregate.COUNT ? "0" : "NULL"));
       }
     }
-    if (table.layer() == dev.lakeml.lakehouse.Layer.SILVER) {
+    if (table.layer() == dev.lakeml.delta.Layer.SILVER) {
       for (PipelineSpec.Refined r : spec.dimensions()) {
         if (r.table().equals(table.name())) {
           r.columns().forEach((name, expr) -> docs.put(name, "Derived: " + expr + "."));

@@ -1,9 +1,9 @@
 package dev.lakeml.catalog;
 
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
 import java.util.ArrayList;
 import java.util.List;
 

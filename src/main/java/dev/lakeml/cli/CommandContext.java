@@ -3,7 +3,7 @@ package dev.lakeml.cli;
 import dev.lakeml.Errors;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.config.Settings;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;

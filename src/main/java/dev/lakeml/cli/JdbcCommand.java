@@ -1,7 +1,7 @@
 package dev.lakeml.cli;
 
 import dev.lakeml.Errors;
-import dev.lakeml.lakehouse.Lakehouse;
+import dev.lakeml.delta.Lakehouse;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package dev.lakeml.cli;
 
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.quality.ExpectationSuggester;
 import dev.lakeml.quality.TableProfiler;
 import java.util.ArrayList;

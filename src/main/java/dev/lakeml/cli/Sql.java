@@ -1,9 +1,9 @@
 package dev.lakeml.cli;
 
 import dev.lakeml.LakemlException;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

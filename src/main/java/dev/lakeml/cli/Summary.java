@@ -2,8 +2,8 @@ package dev.lakeml.cli;
 
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.jobs.StageResult;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.ml.ModelRegistry;
 import dev.lakeml.ml.ModelVersion;
 import java.io.PrintStream;

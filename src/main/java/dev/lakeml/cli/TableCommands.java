@@ -3,7 +3,7 @@ package dev.lakeml.cli;
 import static org.apache.spark.sql.functions.col;
 
 import dev.lakeml.Errors;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.TableId;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -1,8 +1,8 @@
 package dev.lakeml.ingest;
 
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;

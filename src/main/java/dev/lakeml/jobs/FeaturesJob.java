@@ -2,7 +2,7 @@ package dev.lakeml.jobs;
 
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.features.PointInTimeFeatures;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.quality.QualityGate;
 import dev.lakeml.quality.RowRules;
 import java.util.LinkedHashMap;

@@ -2,7 +2,7 @@ package dev.lakeml.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.monitor.FeatureDrift;
 import dev.lakeml.monitor.MonitorLedger;
 import dev.lakeml.monitor.RealizedPerformance;

@@ -4,8 +4,8 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.lakeml.config.CheckSpec;
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.quality.QualityGate;
 import dev.lakeml.refine.Refiner;
 import java.io.IOException;

@@ -2,8 +2,8 @@ package dev.lakeml.jobs;
 
 import dev.lakeml.Errors;
 import dev.lakeml.features.PointInTimeFeatures;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.ml.ModelRegistry;
 import dev.lakeml.ml.ModelVersion;
 import dev.lakeml.ml.PromotionGate;

@@ -1,7 +1,7 @@
 package dev.lakeml.jobs;
 
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.TableId;
 import dev.lakeml.ml.AliasState;
 import dev.lakeml.ml.ModelAliases;
 import dev.lakeml.ml.ModelRegistry;

@@ -3,9 +3,9 @@ package dev.lakeml.ml;
 import static org.apache.spark.sql.functions.col;
 
 import dev.lakeml.LakemlException;
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
 import java.io.IOException;
 import java.sql.Timestamp;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.lakeml.quality;
 
 import dev.lakeml.LakemlException;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.TableId;
 import java.util.List;
 
 /** The user-facing errors of the quality stage: what broke, what was (not) committed, where to look. */

@@ -4,9 +4,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.dense_rank;
 import static org.apache.spark.sql.functions.lit;
 
-import dev.lakeml.lakehouse.Lakehouse;
-import dev.lakeml.lakehouse.Layer;
-import dev.lakeml.lakehouse.TableId;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.lakeml.lakehouse;
+package dev.lakeml.delta;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.lakeml.lakehouse;
+package dev.lakeml.delta;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
