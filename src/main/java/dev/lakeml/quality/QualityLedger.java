@@ -105,6 +105,16 @@ public final class QualityLedger {
     }
   }
 
+  /**
+   * Whether the verdicts of {@code table}'s version {@code publishedVersion} are recorded. A process
+   * killed between the table's commit and this record leaves a version nobody audited on record:
+   * the job then recomputes it rather than trusting it.
+   */
+  public boolean recorded(TableId table, long publishedVersion) {
+    return lakehouse.exists(TABLE)
+        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").equalTo(publishedVersion))).limit(1).isEmpty();
+  }
+
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
   public List<Double> acceptedHistory(TableId table, String metric, int n) {
     if (!lakehouse.exists(TABLE)) {
