@@ -57,7 +57,7 @@ class SecretsNeverLeakTest {
 
       ChildLakeml run = ChildLakeml.start(project, logs, env, args("run", "secrets", root, settings, "--verbose"));
       runs.add(run);
-      assertEquals(0, run.await(900), run.output());
+      assertEquals(0, run.await(1800), run.output());
       assertTrue(server.requestCount() > 0, "the pull used the API");
       assertTrue(run.output().contains("lakeml: setting spark.hadoop.fs.s3a.secret.key = ****"), "printed settings mask the key:\n" + run.output());
       assertTrue(run.output().contains("lakeml: setting spark.hadoop.fs.s3a.access.key = ****"), run.output());
@@ -98,11 +98,12 @@ class SecretsNeverLeakTest {
     System.out.printf("secrets: %d secrets searched in %d process outputs, %d files, %d table rows: none found%n", secrets.size(), runs.size(), files, rows);
   }
 
+  /** The project folder (conf/ and a base spec), and the bundled pulls the replay API serves (all pages: page 1 names the others). */
   private static Path pulls(Path project) throws IOException {
-    if (!Files.isDirectory(project.resolve("data"))) {
+    if (!Files.isDirectory(project.resolve("conf"))) {
       ChildLakeml.project(project, "flights-base", "include file(\"" + TestSpark.projectDir().resolve("jobs/flights.conf") + "\")\n", 1);
     }
-    return project.resolve("data/flights/pulls");
+    return TestSpark.projectDir().resolve("data/flights/pulls");
   }
 
   private static String[] args(String command, String pipeline, Path root, List<String> settings, String... more) {

@@ -30,6 +30,11 @@ public final class Vacuum {
 
   private Vacuum() {}
 
+  /** Commits that may remove data files (conservative: anything but appends and metadata-only operations). */
+  static final String REMOVES_FILES =
+      "operation NOT IN ('SET TBLPROPERTIES', 'UNSET TBLPROPERTIES', 'ADD COLUMNS', 'CHANGE COLUMN', 'VACUUM START', 'VACUUM END', 'STREAMING UPDATE', 'CREATE TABLE')"
+          + " AND NOT (operation = 'WRITE' AND operationParameters['mode'] = 'Append')";
+
   /** Checks both guards at {@code now}; returns the refusal, or null when the vacuum is safe. */
   public static String refusal(Lakehouse lakehouse, double retainHours, int horizonHours, List<Pin> pins, Instant now) {
     if (retainHours < horizonHours) {
@@ -44,9 +49,10 @@ public final class Vacuum {
       if (!lakehouse.exists(p.table())) {
         continue;
       }
-      // The files of version v are first replaced by the oldest commit after v: VACUUM may delete
-      // them once that commit is older than the retention.
-      Row next = lakehouse.history(p.table()).filter("version > " + p.version()).selectExpr("min(timestamp)").first();
+      // The files of version v are first removed by the oldest later commit that removes files:
+      // VACUUM may delete them once that commit is older than the retention. Appends and
+      // metadata-only commits (catalog docs) remove nothing.
+      Row next = lakehouse.history(p.table()).filter("version > " + p.version()).filter(REMOVES_FILES).selectExpr("min(timestamp)").first();
       if (next.isNullAt(0)) {
         continue; // the pinned version is the latest: nothing of it can be vacuumed
       }
@@ -62,7 +68,7 @@ public final class Vacuum {
     return String.format(
         "Cannot vacuum with a retention of %s hours: it would delete files of versions still needed: %s. Nothing was vacuumed. "
             + "Use --retain-hours %d or more to keep them.",
-        fmt(retainHours), String.join("; ", broken), (long) Math.ceil(needed) + 1);
+        fmt(retainHours), String.join("; ", broken), (long) Math.ceil(needed));
   }
 
   /** Vacuums {@code tables} after {@link #refusal} found nothing; a dry run only lists. */

@@ -131,7 +131,11 @@ public final class RefineJob implements Job {
    * the table's commit but before its ledger record is redone, not skipped (crash safety).
    */
   static boolean upToDateAndAudited(JobContext ctx, TableId table, Map<String, Object> lineage) {
-    return upToDate(ctx.lakehouse(), table, lineage) && gate(ctx).ledger().recorded(table, ctx.lakehouse().latestVersion(table));
+    if (!upToDate(ctx.lakehouse(), table, lineage)) {
+      return false;
+    }
+    long dataVersion = ((Number) ctx.lakehouse().lastCommitInfo(table, "source_version").orElseThrow().get("_version")).longValue();
+    return gate(ctx).ledger().recorded(table, dataVersion);
   }
 
   /** True when the table's newest lakeml commit was computed from exactly these inputs. */
