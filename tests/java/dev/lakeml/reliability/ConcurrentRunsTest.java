@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two real {@code lakeml} processes on one lakehouse root: the same job started while it runs is
- * refused at once, naming the run that holds it, and changes nothing; different jobs run side by
+ * refused at once, naming the run that holds it, and changes nothing; a killed holder frees the lock; different jobs run side by
  * side and both commit to the shared {@code ops.runs} without losing a row.
  */
 class ConcurrentRunsTest {
@@ -30,23 +30,35 @@ class ConcurrentRunsTest {
     Path logs = tmp.resolve("logs");
     String[] ingest = {"ingest", "--pipeline", "conc", "--root", root.toString()};
 
-    ChildLakeml first = ChildLakeml.start(project, logs, Map.of(), ingest);
-    waitFor(first, "[ingest  ] started");
+    // The first ingest stops inside its bronze write (a pause point) and holds its lock until killed:
+    // a second ingest started meanwhile must be refused however slow the machine is.
+    ChildLakeml first = ChildLakeml.start(project, logs, Map.of("LAKEML_PAUSE_AT", "bronze-write"), ingest);
+    waitFor(first, "LAKEML_PAUSED bronze-write");
     ChildLakeml second = ChildLakeml.start(project, logs, Map.of(), ingest);
     int secondCode = second.await(300);
-    int firstCode = first.await(300);
-    assertEquals(0, firstCode, first.output());
     assertEquals(RunLock.REFUSED, secondCode, "the second ingest is refused:\n" + second.output());
-    String runId = runId(first.output());
+    String holder = runId(first.output());
     assertTrue(
-        second.output().contains("lakeml: Cannot start ingest of pipeline flights on " + root + ": it is already running in lakeml ingest run " + runId + " (pid " + first.process.pid()),
+        second.output().contains("lakeml: Cannot start ingest of pipeline flights on " + root + ": it is already running in lakeml ingest run " + holder + " (pid " + first.process.pid()),
         "the refusal names the holder:\n" + second.output());
     assertFalse(second.output().contains("\tat "), "no stack trace:\n" + second.output());
+    // SIGKILL releases the lock at once: the next ingest runs, from the wreck of the first.
+    assertEquals(137, first.kill());
+    ChildLakeml third = ChildLakeml.start(project, logs, Map.of(), ingest);
+    assertEquals(0, third.await(600), third.output());
+    String runId = runId(third.output());
 
     SparkSession spark = TestSpark.session();
     long bronze = spark.read().format("delta").load(root + "/bronze/flights_pulls").count();
     long distinct = spark.read().format("delta").load(root + "/bronze/flights_pulls").select("record_id").distinct().count();
-    assertEquals(distinct, bronze, "every record once");
+    assertEquals(distinct, bronze, "no record twice");
+    long records = 0;
+    try (java.util.stream.Stream<Path> pages = java.nio.file.Files.walk(project.resolve("data/flights/pulls"))) {
+      for (Path page : pages.filter(p -> p.toString().endsWith(".json")).toList()) {
+        records += new com.fasterxml.jackson.databind.ObjectMapper().readTree(page.toFile()).get("records").size();
+      }
+    }
+    assertEquals(records, bronze, "no record lost");
     List<Row> runs = spark.read().format("delta").load(root + "/ops/runs").select("run_id", "command", "status").collectAsList();
     assertEquals(1, runs.size(), "the refused run recorded nothing: " + runs);
     assertEquals(runId, runs.get(0).getString(0));
@@ -54,8 +66,8 @@ class ConcurrentRunsTest {
     // Different jobs at once: refine (bronze -> silver) while ingest (up to date) runs; both record their run.
     ChildLakeml refine = ChildLakeml.start(project, logs, Map.of(), "refine", "--pipeline", "conc", "--root", root.toString());
     ChildLakeml again = ChildLakeml.start(project, logs, Map.of(), ingest);
-    assertEquals(0, refine.await(300), refine.output());
-    assertEquals(0, again.await(300), again.output());
+    assertEquals(0, refine.await(900), refine.output());
+    assertEquals(0, again.await(900), again.output());
     long silver = spark.read().format("delta").load(root + "/silver/flights").count();
     assertTrue(silver > 0 && silver <= bronze, "silver " + silver + " of " + bronze);
     assertEquals(3, spark.read().format("delta").load(root + "/ops/runs").count(), "ops.runs holds the three runs that ran");
