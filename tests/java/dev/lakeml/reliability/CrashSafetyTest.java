@@ -193,7 +193,9 @@ class CrashSafetyTest {
       }
       String type = d.schema().apply(c).dataType().typeName();
       Column v = col("`" + c + "`");
-      if (c.endsWith("source_file")) {
+      if (type.equals("map")) { // set operations refuse maps: compare their entries, sorted
+        v = org.apache.spark.sql.functions.array_sort(org.apache.spark.sql.functions.map_entries(v)).as(c);
+      } else if (c.endsWith("source_file")) {
         v = org.apache.spark.sql.functions.regexp_replace(v, "^.*/data/", "data/").as(c);
       } else if (type.equals("double") || type.equals("float")) {
         v = round(v, 9).as(c);
