@@ -67,4 +67,16 @@ public final class Errors {
             + details
             + "\nSee ops.quality_results for every check of this run.");
   }
+
+  /** A Delta conflict that was not (or no longer) retried: nothing of this write was committed. */
+  public static LakemlException commitConflict(String table, int attempts, String conflict, String detail) {
+    return new LakemlException(
+        "Cannot commit to "
+            + table
+            + ": another writer changed it while this run was writing ("
+            + conflict
+            + (attempts > 0 ? ", still after " + attempts + " attempts" : "; an overwrite computed from an older version is never retried")
+            + "). Nothing of this write was committed. Run the command again once the other writer is done. Delta said: "
+            + detail);
+  }
 }

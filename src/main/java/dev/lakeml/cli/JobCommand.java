@@ -1,6 +1,7 @@
 package dev.lakeml.cli;
 
 import dev.lakeml.LakemlException;
+import dev.lakeml.delta.RunLock;
 import dev.lakeml.jobs.Job;
 import dev.lakeml.jobs.JobContext;
 import dev.lakeml.jobs.RunLedger;
@@ -54,6 +55,24 @@ final class JobCommand implements Command {
       options.put("_args", String.join(" ", c.args())); // positional arguments, e.g. replay <run-id>
     }
     JobContext ctx = new JobContext(c.settings(), c.spec(), c.lakehouse(), runId, options, c.out());
+    try (RunLock lock = RunLock.acquire(c.settings().root(), c.spec().name(), jobs.stream().map(JobCommand::lockName).toList(), "lakeml " + name + " run " + runId)) {
+      return runLocked(c, ctx, runId, started);
+    }
+  }
+
+  /**
+   * The lock a job takes: jobs that write the same tables share one (backfill writes bronze like
+   * ingest; promote and rollback move the aliases train sets).
+   */
+  static String lockName(Job job) {
+    return switch (job.name()) {
+      case "backfill" -> "ingest";
+      case "promote", "rollback" -> "train";
+      default -> job.name();
+    };
+  }
+
+  private int runLocked(CommandContext c, JobContext ctx, String runId, Instant started) throws Exception {
     List<StageResult> results = new ArrayList<>();
     ctx.say("lakeml " + name + " | pipeline " + c.spec().name() + " | root " + c.settings().root() + " | run " + runId);
     for (Job job : jobs) {

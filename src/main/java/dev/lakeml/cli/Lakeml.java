@@ -72,6 +72,9 @@ public final class Lakeml {
       Settings settings =
           Settings.load(ConfigFiles.projectDir(), cl.options().getOrDefault("env", "local"), cl.options().get("root"), cl.sparkConf(), cl.settings());
       PipelineSpec spec = PipelineSpec.load(ConfigFiles.projectDir(), cl.options().getOrDefault("pipeline", "flights"));
+      if (verbose) { // the effective settings, secrets masked (Settings.describe)
+        settings.describe().forEach((k, v) -> err.println("lakeml: setting " + k + " = " + v));
+      }
       Lakehouse lakehouse = null;
       if (command.needsSpark()) {
         SparkSession spark = Sessions.create(settings, "lakeml " + cl.command() + " " + spec.name());

@@ -26,7 +26,17 @@ public record Settings(
     String pushgateway,
     boolean allowMultiClusterWrites,
     Path projectDir,
-    Lineage lineage) {
+    Lineage lineage,
+    int timeTravelHorizonHours) {
+
+  /** The replay/time-travel horizon when conf/ does not set {@code maintenance.time-travel-horizon-hours}: Delta's own 7 days. */
+  public static final int DEFAULT_HORIZON_HOURS = 168;
+
+  public Settings(
+      String env, String root, Map<String, String> spark, CatalogType catalogType, String metastoreUri, String pushgateway,
+      boolean allowMultiClusterWrites, Path projectDir, Lineage lineage) {
+    this(env, root, spark, catalogType, metastoreUri, pushgateway, allowMultiClusterWrites, projectDir, lineage, DEFAULT_HORIZON_HOURS);
+  }
 
   /** OpenLineage events for every Spark job: none, a JSON-lines file, or an HTTP endpoint. */
   public record Lineage(String transport, String location, String url, String namespace) {
@@ -108,8 +118,11 @@ public record Settings(
       throw dev.lakeml.Errors.config(r.file(), "lineage.url", "is required when lineage.transport = http (e.g. a Marquez endpoint http://host:5000).");
     }
     l.finish();
+    ConfigReader maintenance = r.object("maintenance");
+    int horizon = maintenance.integer("time-travel-horizon-hours", DEFAULT_HORIZON_HOURS, 1, 24 * 3650);
+    maintenance.finish();
     r.finish();
-    return new Settings(env, resolveRoot(projectDir, root), spark, type, metastore, pushgateway, multi, projectDir, lineage);
+    return new Settings(env, resolveRoot(projectDir, root), spark, type, metastore, pushgateway, multi, projectDir, lineage, horizon);
   }
 
   /** A relative root is taken from the project directory; URIs (s3a://, hdfs://, file:) are kept. */
@@ -126,6 +139,7 @@ public record Settings(
     out.put("env", env);
     out.put("root", root);
     out.put("catalog.type", catalogType.name().toLowerCase());
+    out.put("maintenance.time-travel-horizon-hours", String.valueOf(timeTravelHorizonHours));
     spark.forEach((k, v) -> out.put(k.startsWith("spark.") ? k : "spark." + k, Secrets.mask(k, v)));
     return out;
   }

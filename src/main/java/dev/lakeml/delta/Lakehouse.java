@@ -126,9 +126,32 @@ public final class Lakehouse {
     if (write.txnAppId() != null) {
       writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
     }
-    writer.save(path(table));
-    register(table);
+    commitWithRetry(writer, table, write);
     return latestVersion(table);
+  }
+
+  /** Conflicting commits by another writer: how often a blind append is tried again. */
+  static final int CONFLICT_RETRIES = 3;
+
+  /**
+   * Saves under the table's commit lock (local roots, see {@link CommitLock}). A Delta conflict
+   * (another writer committed meanwhile) is retried for appends, which read nothing and so cannot
+   * be invalidated; an overwrite or replace computed from an older snapshot is never retried but
+   * explained: nothing of it was committed.
+   */
+  private void commitWithRetry(org.apache.spark.sql.DataFrameWriter<Row> writer, TableId table, Write write) {
+    for (int attempt = 1; ; attempt++) {
+      try (CommitLock lock = CommitLock.acquire(root, table)) {
+        writer.save(path(table));
+        register(table);
+        return;
+      } catch (io.delta.exceptions.DeltaConcurrentModificationException e) {
+        boolean append = write.mode() == SaveMode.Append;
+        if (!append || attempt > CONFLICT_RETRIES) {
+          throw Errors.commitConflict(table.toString(), append ? attempt : 0, e.getClass().getSimpleName(), firstLine(e));
+        }
+      }
+    }
   }
 
   /** How a commit changes the table. */

@@ -55,7 +55,7 @@ public final class RefineJob implements Job {
     lineage.put("source_version", bronzeVersion);
     lineage.put("spec_hash", specHash);
     dims.forEach((k, v) -> lineage.put("dimension." + k, ctx.lakehouse().latestVersion(ctx.silver(k))));
-    if (upToDate(ctx.lakehouse(), silver, lineage) && !ctx.flag("force")) {
+    if (upToDateAndAudited(ctx, silver, lineage) && !ctx.flag("force")) {
       summary.append(silver).append(" up to date with ").append(ctx.bronze()).append(" v").append(bronzeVersion);
       return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
     }
@@ -81,7 +81,7 @@ public final class RefineJob implements Job {
     lineage.put("source_file", path);
     lineage.put("source_version", fileVersion(ctx, path));
     lineage.put("spec_hash", JobContext.hash(d));
-    if (!upToDate(ctx.lakehouse(), table, lineage) || ctx.flag("force")) {
+    if (!upToDateAndAudited(ctx, table, lineage) || ctx.flag("force")) {
       var reader = ctx.lakehouse().spark().read().format(d.file().format()).option("header", "true");
       for (Map.Entry<String, String> o : d.file().options().entrySet()) {
         reader = reader.option(o.getKey(), o.getValue());
@@ -124,6 +124,18 @@ public final class RefineJob implements Job {
 
   static QualityGate gate(JobContext ctx) {
     return new QualityGate(ctx.lakehouse(), ctx.runId(), Clock.systemUTC());
+  }
+
+  /**
+   * {@link #upToDate}, and the newest version's quality verdicts are recorded: a run killed after
+   * the table's commit but before its ledger record is redone, not skipped (crash safety).
+   */
+  static boolean upToDateAndAudited(JobContext ctx, TableId table, Map<String, Object> lineage) {
+    if (!upToDate(ctx.lakehouse(), table, lineage)) {
+      return false;
+    }
+    long dataVersion = ((Number) ctx.lakehouse().lastCommitInfo(table, "source_version").orElseThrow().get("_version")).longValue();
+    return gate(ctx).ledger().recorded(table, dataVersion);
   }
 
   /** True when the table's newest lakeml commit was computed from exactly these inputs. */

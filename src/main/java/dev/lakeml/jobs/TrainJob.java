@@ -46,7 +46,13 @@ public final class TrainJob implements Job {
     Optional<ModelVersion> existing = registry.find(spec.name(), specHash, gold.toString(), goldVersion);
     if (existing.isPresent() && !ctx.flag("force")) {
       ModelVersion v = existing.get();
-      if (new ModelAliases(ctx.lakehouse()).current(spec.name()).champion() == null) { // a crash between registry and alias commits
+      // A run killed after the registry commit left the version without its reference bins or its
+      // alias event: finish what it started (both commits are idempotent per model version).
+      if (new ReferenceStore(ctx.lakehouse()).load(v.name(), v.version()).isEmpty()) {
+        Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
+        saveReferenceBins(ctx, registry.load(v), Trainer.window(data, spec.trainFrom().toString(), spec.trainBefore().toString()), v);
+      }
+      if (!new ModelAliases(ctx.lakehouse()).recorded(spec.name(), v.version())) {
         new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
       }
       return new StageResult(

@@ -120,6 +120,12 @@ public final class ModelAliases {
     return after;
   }
 
+  /** Whether an event about {@code version} (its training, a gate decision, a rollback) is recorded. */
+  public boolean recorded(String model, int version) {
+    return lakehouse.exists(TABLE)
+        && !lakehouse.read(TABLE).filter(col("model_name").equalTo(model).and(col("subject_version").equalTo(version))).limit(1).isEmpty();
+  }
+
   /** After a version is registered: the first version of a model becomes champion, later ones challenger. */
   public AliasState afterTraining(String model, int version, String runId) {
     AliasState now = current(model);

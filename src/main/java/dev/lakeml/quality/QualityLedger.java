@@ -105,6 +105,17 @@ public final class QualityLedger {
     }
   }
 
+  /**
+   * Whether verdicts are recorded for {@code table}'s data commit {@code version} (or a later
+   * version: a metadata-only commit, e.g. catalog docs, may follow the data). A process killed
+   * between the table's commit and this record leaves a version with no verdicts on record: the
+   * job then recomputes it rather than trusting it.
+   */
+  public boolean recorded(TableId table, long version) {
+    return lakehouse.exists(TABLE)
+        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).limit(1).isEmpty();
+  }
+
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
   public List<Double> acceptedHistory(TableId table, String metric, int n) {
     if (!lakehouse.exists(TABLE)) {
