@@ -27,6 +27,7 @@ final class Commands {
     list.add(new RunsCommand());
     list.add(new QualityCommands.Profile());
     list.add(new QualityCommands.SuggestChecks());
+    list.add(new QualityReportCommand());
     list.add(new JdbcCommand());
     list.add(new ExportCommand());
     Map<String, Command> byName = new LinkedHashMap<>();
