@@ -73,7 +73,7 @@ public final class RefineJob implements Job {
     return new StageResult(name(), StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
   }
 
-  private void refineDimension(
+  void refineDimension(
       JobContext ctx, PipelineSpec.Refined d, Map<String, Dataset<Row>> dims, Map<String, Long> written, Map<String, Long> rows, StringBuilder summary) {
     TableId table = ctx.silver(d.table());
     String path = ctx.resolvePath(d.file().path());
