@@ -115,15 +115,19 @@ class RequeueTest {
     // The fix: ZZZ is added to the airports file.
     Files.writeString(dir.resolve("airports.csv"), "ZZZ,Test Field,Chicago,IL,USA,41.0,-87.0\n", java.nio.file.StandardOpenOption.APPEND);
 
-    // A crash between requeue's two commits: the quarantine commit fails (a directory sits where its
-    // next commit file goes), after the silver append was committed.
+    // A crash between requeue's two commits: the silver append is committed, the quarantine rewrite
+    // is not. Reproduced on disk: requeue, then put the quarantine table's folder back as it was.
     long qv = lh.latestVersion(QUARANTINE);
-    Path blocker = Path.of(lh.path(QUARANTINE), "_delta_log", String.format("%020d.json", qv + 1));
-    Files.createDirectories(blocker);
-    assertThrows(Exception.class, () -> new RequeueJob().run(context(lh, spec, "requeue-crash", Map.of())));
-    Files.delete(blocker);
+    Path quarantineDir = Path.of(lh.path(QUARANTINE));
+    Path saved = dir.resolve("quarantine-before");
+    copy(quarantineDir, saved);
+    new RequeueJob().run(context(lh, spec, "requeue-crashed", Map.of()));
+    delete(quarantineDir);
+    copy(saved, quarantineDir);
+    org.apache.spark.sql.delta.DeltaLog.clearCache();
     assertEquals(23, spark.read().format("delta").load(lh.path(SILVER)).count(), "the append was committed before the crash");
     assertEquals(qv, lh.latestVersion(QUARANTINE), "the quarantine rewrite was not");
+    assertEquals(5, spark.read().format("delta").load(lh.path(QUARANTINE)).count());
 
     // Called again (after the crash), and once more: the rows are in silver once.
     StageResult first = new RequeueJob().run(context(lh, spec, "requeue-1", Map.of()));
@@ -154,6 +158,22 @@ class RequeueTest {
     new RefineJob().run(context(lh, spec, "refine-3", Map.of("force", "")));
     assertEquals(silverIds, ids(SILVER));
     assertEquals(List.of(24L, 25L), ids(QUARANTINE));
+  }
+
+  static void copy(Path from, Path to) throws java.io.IOException {
+    try (var paths = Files.walk(from)) {
+      for (Path p : paths.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+  }
+
+  static void delete(Path root) throws java.io.IOException {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @Test

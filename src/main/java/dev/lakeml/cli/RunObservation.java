@@ -95,7 +95,7 @@ final class RunObservation {
               .limit(20)
               .collectAsList();
       for (int i = runs.size() - 1; i >= 0; i--) {
-        b.addHistory(new MetricPoint("run duration (s)", runs.get(i).getString(0).substring(0, 16), runs.get(i).getDouble(1)));
+        b.addHistory(new MetricPoint("run duration (s)", runs.get(i).getString(0).substring(0, Math.min(16, runs.get(i).getString(0).length())), runs.get(i).getDouble(1)));
       }
     }
     TableId drift = TableId.of(Layer.OPS, "feature_drift");
