@@ -90,18 +90,7 @@ class RequeueTest {
     Lakehouse lh = TestSpark.freshLakehouse();
     lhRoot = lh.root();
     PipelineSpec spec = spec();
-    List<Row> bronze = new ArrayList<>();
-    java.sql.Timestamp at = java.sql.Timestamp.valueOf("2001-02-01 00:00:00");
-    for (int i = 1; i <= 20; i++) {
-      bronze.add(RowFactory.create("page-1.json", "sha1", i, at, String.valueOf(i), flight(i, "ORD", 700), null));
-    }
-    bronze.add(RowFactory.create("page-2.json", "sha2", 0, at, "21", flight(21, "ZZZ", 700), null)); // unknown airport
-    bronze.add(RowFactory.create("page-2.json", "sha2", 1, at, "22", flight(22, "ZZZ", 800), null));
-    bronze.add(RowFactory.create("page-2.json", "sha2", 2, at, "23", flight(23, "ZZZ", 900), null));
-    bronze.add(RowFactory.create("page-2.json", "sha2", 3, at, "24", flight(24, "ORD", 9000), null)); // distance out of range
-    bronze.add(RowFactory.create("page-2.json", "sha2", 4, at, "25", flight(25, "ZZZ", 9000), null)); // both
-    lh.write(spark.createDataFrame(bronze, BRONZE), TableId.of(Layer.BRONZE, spec.bronzeTable()), Lakehouse.Write.overwrite(), Map.of("run_id", "ingest"));
-
+    writeBronze(lh, spec);
     new RefineJob().run(context(lh, spec, "refine-1", Map.of()));
     assertEquals(20, ids(SILVER).size());
     assertEquals(List.of(21L, 22L, 23L, 24L, 25L), ids(QUARANTINE));
@@ -158,6 +147,42 @@ class RequeueTest {
     new RefineJob().run(context(lh, spec, "refine-3", Map.of("force", "")));
     assertEquals(silverIds, ids(SILVER));
     assertEquals(List.of(24L, 25L), ids(QUARANTINE));
+  }
+
+  void writeBronze(Lakehouse lh, PipelineSpec spec) {
+    List<Row> bronze = new ArrayList<>();
+    java.sql.Timestamp at = java.sql.Timestamp.valueOf("2001-02-01 00:00:00");
+    for (int i = 1; i <= 20; i++) {
+      bronze.add(RowFactory.create("page-1.json", "sha1", i, at, String.valueOf(i), flight(i, "ORD", 700), null));
+    }
+    bronze.add(RowFactory.create("page-2.json", "sha2", 0, at, "21", flight(21, "ZZZ", 700), null)); // unknown airport
+    bronze.add(RowFactory.create("page-2.json", "sha2", 1, at, "22", flight(22, "ZZZ", 800), null));
+    bronze.add(RowFactory.create("page-2.json", "sha2", 2, at, "23", flight(23, "ZZZ", 900), null));
+    bronze.add(RowFactory.create("page-2.json", "sha2", 3, at, "24", flight(24, "ORD", 9000), null)); // distance out of range
+    bronze.add(RowFactory.create("page-2.json", "sha2", 4, at, "25", flight(25, "ZZZ", 9000), null)); // both
+    lh.write(spark.createDataFrame(bronze, BRONZE), TableId.of(Layer.BRONZE, spec.bronzeTable()), Lakehouse.Write.overwrite(), Map.of("run_id", "ingest"));
+
+  }
+
+  @Test
+  void aVersionCommittedWithoutItsVerdictsIsAuditedAgainNotSkipped() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    lhRoot = lh.root();
+    PipelineSpec spec = spec();
+    writeBronze(lh, spec);
+    new RefineJob().run(context(lh, spec, "refine-1", Map.of()));
+    // A crash after silver's commit, before its verdicts reached the ledger.
+    lh.write(
+        lh.read(QualityLedger.TABLE).filter("NOT (run_id = 'refine-1' AND table_name = 'silver.flights')"),
+        QualityLedger.TABLE, Lakehouse.Write.overwrite(), Map.of("run_id", "simulated-crash"));
+
+    StageResult again = new RefineJob().run(context(lh, spec, "refine-2", Map.of()));
+    assertTrue(again.summary().contains("20 in silver.flights"), "recomputed and audited, not skipped: " + again.summary());
+    long version = lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow();
+    assertTrue(new QualityLedger(lh, java.time.Clock.systemUTC()).recorded(SILVER, version));
+    assertEquals(20.0, new QualityLedger(lh, java.time.Clock.systemUTC()).acceptedHistory(SILVER, "row_count", 5).get(0), "the version is in the baselines");
+    StageResult third = new RefineJob().run(context(lh, spec, "refine-3", Map.of()));
+    assertTrue(third.summary().contains("up to date"), third.summary());
   }
 
   static void copy(Path from, Path to) throws java.io.IOException {

@@ -37,7 +37,7 @@ public final class FeaturesJob implements Job {
     lineage.put("source_table", silver.toString());
     lineage.put("source_version", silverVersion);
     lineage.put("spec_hash", JobContext.hash(spec));
-    if (RefineJob.upToDate(ctx.lakehouse(), gold, lineage) && !ctx.flag("force")) {
+    if (RefineJob.upToDate(ctx.lakehouse(), gold, lineage) && RefineJob.audited(ctx, gold) && !ctx.flag("force")) {
       return new StageResult(name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), gold + " up to date with " + silver + " v" + silverVersion);
     }
     Map<String, Dataset<Row>> dims = new LinkedHashMap<>();

@@ -55,7 +55,7 @@ public final class RefineJob implements Job {
     lineage.put("source_version", bronzeVersion);
     lineage.put("spec_hash", specHash);
     dims.forEach((k, v) -> lineage.put("dimension." + k, ctx.lakehouse().latestVersion(ctx.silver(k))));
-    if (upToDate(ctx.lakehouse(), silver, lineage) && !ctx.flag("force")) {
+    if (upToDate(ctx.lakehouse(), silver, lineage) && audited(ctx, silver) && !ctx.flag("force")) {
       summary.append(silver).append(" up to date with ").append(ctx.bronze()).append(" v").append(bronzeVersion);
       return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
     }
@@ -82,7 +82,7 @@ public final class RefineJob implements Job {
     lineage.put("source_file", path);
     lineage.put("source_version", fileVersion(ctx, path));
     lineage.put("spec_hash", JobContext.hash(d));
-    if (!upToDate(ctx.lakehouse(), table, lineage) || ctx.flag("force")) {
+    if (!upToDate(ctx.lakehouse(), table, lineage) || !audited(ctx, table) || ctx.flag("force")) {
       var reader = ctx.lakehouse().spark().read().format(d.file().format()).option("header", "true");
       for (Map.Entry<String, String> o : d.file().options().entrySet()) {
         reader = reader.option(o.getKey(), o.getValue());
@@ -135,6 +135,15 @@ public final class RefineJob implements Job {
 
   static QualityGate gate(JobContext ctx) {
     return new QualityGate(ctx.lakehouse(), ctx.runId(), Clock.systemUTC());
+  }
+
+  /**
+   * True unless the table's newest data commit has no verdicts in the quality ledger (a crash between
+   * the commit and the ledger append): then it is recomputed and audited, not skipped as up to date.
+   */
+  static boolean audited(JobContext ctx, TableId table) {
+    Optional<Map<String, Object>> last = ctx.lakehouse().lastCommitInfo(table, "source_version");
+    return last.isEmpty() || gate(ctx).ledger().recorded(table, ((Number) last.get().get("_version")).longValue());
   }
 
   /** True when the table's newest lakeml commit was computed from exactly these inputs. */
