@@ -21,12 +21,14 @@ final class Commands {
     list.add(new JobCommand("promote", List.of(new dev.lakeml.jobs.PromoteJob())));
     list.add(new JobCommand("rollback", List.of(new dev.lakeml.jobs.RollbackJob())));
     list.add(new JobCommand("replay", List.of(new dev.lakeml.jobs.ReplayJob())));
+    list.add(new JobCommand("requeue", List.of(new dev.lakeml.jobs.RequeueJob())));
     list.add(new TableCommands.History());
     list.add(new TableCommands.Show());
     list.add(new TableCommands.SqlQuery());
     list.add(new RunsCommand());
     list.add(new QualityCommands.Profile());
     list.add(new QualityCommands.SuggestChecks());
+    list.add(new QualityReportCommand());
     list.add(new JdbcCommand());
     list.add(new ExportCommand());
     list.add(new VacuumCommand());

@@ -2,7 +2,7 @@ package dev.lakeml.cli;
 
 import dev.lakeml.delta.TableId;
 import dev.lakeml.quality.ExpectationSuggester;
-import dev.lakeml.quality.TableProfiler;
+import dev.lakeml.quality.TableProfiles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -26,7 +26,7 @@ final class QualityCommands {
     }
 
     public String usage() {
-      return "profile <layer.table>   column statistics (Deequ profiler) [--version N] [--format table|csv|json]";
+      return "profile <layer.table>   column statistics of a version, stored in ops.table_profiles [--version N] [--format table|csv|json]";
     }
 
     public Set<String> options() {
@@ -35,15 +35,28 @@ final class QualityCommands {
 
     public int run(CommandContext ctx) {
       TableId t = TableId.parse(ctx.arg("profile <layer.table>"));
+      long version = ctx.flag("version") ? ctx.longOption("version", 0) : ctx.lakehouse().latestVersion(t);
+      at(ctx, t); // a missing table or version is explained before anything is computed
+      TableProfiles profiles = new TableProfiles(ctx.lakehouse(), java.time.Clock.systemUTC());
+      boolean wasStored = profiles.stored(t, version).isPresent();
+      TableProfiles.Stored p = profiles.profile(t, version, JobCommand.newRunId());
+      String format = ctx.option("format", "table");
+      if (format.equals("table")) {
+        long rowCount = p.columns().isEmpty() ? ctx.lakehouse().read(t, version).count() : p.columns().get(0).rows();
+        ctx.out().printf(
+            "Profile of %s v%d (%,d rows): %s by run %s at %s%n",
+            t, version, rowCount, wasStored ? "stored" : t.layer() == dev.lakeml.delta.Layer.OPS ? "computed now (ops tables are not stored)" : "computed now and stored",
+            p.runId(), p.profiledAt());
+      }
       StructType schema = new StructType();
-      for (String h : TableProfiler.HEADER) {
+      for (String h : TableProfiles.HEADER) {
         schema = schema.add(h, DataTypes.StringType);
       }
       List<Row> rows = new ArrayList<>();
-      for (String[] r : TableProfiler.profile(at(ctx, t))) {
+      for (String[] r : TableProfiles.rows(p.columns())) {
         rows.add(RowFactory.create((Object[]) r));
       }
-      Output.print(ctx.lakehouse().spark().createDataFrame(rows, schema), ctx.option("format", "table"), 1000, ctx.out());
+      Output.print(ctx.lakehouse().spark().createDataFrame(rows, schema), format, 1000, ctx.out());
       return 0;
     }
   }

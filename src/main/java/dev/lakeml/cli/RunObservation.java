@@ -37,7 +37,13 @@ final class RunObservation {
 
   static RunSummary summarize(
       Lakehouse lakehouse, PipelineSpec spec, String runId, String command, Instant started, String status, String error, List<StageResult> stages) {
-    RunSummary.Builder b = RunSummary.builder(runId, spec.name(), command).startedAt(started).endedAt(Instant.now());
+    return summarize(lakehouse, spec, runId, command, started, Instant.now(), status, error, stages);
+  }
+
+  /** The summary of a run that ended at {@code ended} (a past run, for {@code quality-report}). */
+  static RunSummary summarize(
+      Lakehouse lakehouse, PipelineSpec spec, String runId, String command, Instant started, Instant ended, String status, String error, List<StageResult> stages) {
+    RunSummary.Builder b = RunSummary.builder(runId, spec.name(), command).startedAt(started).endedAt(ended);
     if ("succeeded".equals(status)) {
       b.succeeded();
     } else {
@@ -70,6 +76,7 @@ final class RunObservation {
                 r.getAs("message")));
       }
     }
+    QualityOverview.addTo(b, lakehouse, spec, runId);
     new ModelRegistry(lakehouse)
         .latest(spec.model().name())
         .ifPresent(m -> b.model(m.name() + " v" + m.version(), m.metrics()));
@@ -88,7 +95,7 @@ final class RunObservation {
               .limit(20)
               .collectAsList();
       for (int i = runs.size() - 1; i >= 0; i--) {
-        b.addHistory(new MetricPoint("run duration (s)", runs.get(i).getString(0).substring(0, 16), runs.get(i).getDouble(1)));
+        b.addHistory(new MetricPoint("run duration (s)", runs.get(i).getString(0).substring(0, Math.min(16, runs.get(i).getString(0).length())), runs.get(i).getDouble(1)));
       }
     }
     TableId drift = TableId.of(Layer.OPS, "feature_drift");

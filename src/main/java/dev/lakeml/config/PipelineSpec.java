@@ -68,7 +68,15 @@ public record PipelineSpec(
       Map<String, String> columns,
       List<String> required,
       List<CheckSpec> expectations,
-      String description) {}
+      String description,
+      boolean profile) {
+    /** Without {@code profile}: the table is not profiled. */
+    public Refined(
+        String table, String quarantineTable, FileInput file, String recordSchema, String key, List<Lookup> lookups, Map<String, String> columns,
+        List<String> required, List<CheckSpec> expectations, String description) {
+      this(table, quarantineTable, file, recordSchema, key, lookups, columns, required, expectations, description, false);
+    }
+  }
 
   /** A dimension read from a file instead of from bronze. */
   public record FileInput(String path, String format, Map<String, String> options) {}
@@ -91,7 +99,15 @@ public record PipelineSpec(
       Map<String, String> columns,
       List<Trailing> trailing,
       List<CheckSpec> expectations,
-      String description) {}
+      String description,
+      boolean profile) {
+    /** Without {@code profile}: the table is not profiled. */
+    public Features(
+        String table, String candidatesTable, String quarantineTable, String eventDate, String label, String labelExpr, Map<String, String> columns,
+        List<Trailing> trailing, List<CheckSpec> expectations, String description) {
+      this(table, candidatesTable, quarantineTable, eventDate, label, labelExpr, columns, trailing, expectations, description, false);
+    }
+  }
 
   /** A trailing aggregate over the {@code days} days strictly before the row's event date; {@code of} defaults to the label. */
   public record Trailing(String name, List<String> groupBy, int days, Aggregate aggregate, String of) {}
@@ -189,7 +205,8 @@ public record PipelineSpec(
             expressions(g, "columns"),
             trailing(g),
             checks(g),
-            g.string("description", ""));
+            g.string("description", ""),
+            g.bool("profile", true));
     g.finish();
 
     ConfigReader m = r.object("model");
@@ -369,7 +386,8 @@ public record PipelineSpec(
             expressions(r, "columns"),
             r.identifiers("required"),
             checks(r),
-            r.string("description", ""));
+            r.string("description", ""),
+            r.bool("profile", !fromFile));
     r.finish();
     return out;
   }

@@ -64,6 +64,7 @@ public final class FeaturesJob implements Job {
     } finally {
       annotated.unpersist();
     }
+    double profiled = spec.profile() ? RefineJob.profile(ctx, gold, c.version()) : 0;
     // Once per run, after the last audited table: keep the ledger from growing forever.
     long dropped = RefineJob.gate(ctx).ledger().retain();
     Map<String, Long> written = new LinkedHashMap<>();
@@ -79,7 +80,7 @@ public final class FeaturesJob implements Job {
         written,
         rows,
         String.format(
-            "%,d rows from %s v%d -> audited %s v%d -> published %s v%d, %,d quarantined; %,d old ledger rows dropped",
-            c.rows(), silver, silverVersion, ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), c.quarantined(), dropped));
+            "%,d rows from %s v%d -> audited %s v%d -> published %s v%d, %,d quarantined%s; %,d old ledger rows dropped",
+            c.rows(), silver, silverVersion, ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), c.quarantined(), spec.profile() ? String.format("; profiled in %.1fs", profiled) : "", dropped));
   }
 }

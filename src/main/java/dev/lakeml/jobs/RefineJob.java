@@ -65,14 +65,15 @@ public final class RefineJob implements Job {
     long bronzeRows = ctx.lakehouse().read(ctx.bronze(), bronzeVersion).count();
     long quarantined = rows.get(TableId.of(silver.layer(), spec.quarantineTable()).toString());
     long duplicates = bronzeRows - rows.get(silver.toString()) - quarantined;
+    double profiled = spec.profile() ? profile(ctx, silver, written.get(silver.toString())) : 0;
     summary.append(
         String.format(
-            "%,d bronze records -> %,d in %s v%d, %,d quarantined, %,d re-pulled duplicates collapsed",
-            bronzeRows, rows.get(silver.toString()), silver, written.get(silver.toString()), quarantined, duplicates));
+            "%,d bronze records -> %,d in %s v%d, %,d quarantined, %,d re-pulled duplicates collapsed%s",
+            bronzeRows, rows.get(silver.toString()), silver, written.get(silver.toString()), quarantined, duplicates, spec.profile() ? String.format("; profiled in %.1fs", profiled) : ""));
     return new StageResult(name(), StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
   }
 
-  private void refineDimension(
+  void refineDimension(
       JobContext ctx, PipelineSpec.Refined d, Map<String, Dataset<Row>> dims, Map<String, Long> written, Map<String, Long> rows, StringBuilder summary) {
     TableId table = ctx.silver(d.table());
     String path = ctx.resolvePath(d.file().path());
@@ -93,6 +94,9 @@ public final class RefineJob implements Job {
       Dataset<Row> parsed = Refiner.parseFile(raw, "_file");
       Refiner.Output out = Refiner.refine(Refiner.dedupe(parsed, d.key()), d, dims);
       commit(ctx, table, TableId.of(table.layer(), d.quarantineTable()), out, d.expectations(), (Long) lineage.get("source_version"), lineage, written, rows);
+      if (d.profile()) {
+        profile(ctx, table, written.get(table.toString()));
+      }
       summary.append(String.format("%s v%d (%,d rows); ", table, written.get(table.toString()), rows.get(table.toString())));
     }
     dims.put(d.table(), ctx.lakehouse().read(table));
@@ -120,6 +124,13 @@ public final class RefineJob implements Job {
     } finally {
       annotated.unpersist();
     }
+  }
+
+  /** Stores the column statistics of {@code table} at {@code version} in ops.table_profiles; returns the seconds it took. */
+  static double profile(JobContext ctx, TableId table, long version) {
+    long t0 = System.nanoTime();
+    new dev.lakeml.quality.TableProfiles(ctx.lakehouse(), Clock.systemUTC()).profile(table, version, ctx.runId());
+    return secs(t0);
   }
 
   static QualityGate gate(JobContext ctx) {

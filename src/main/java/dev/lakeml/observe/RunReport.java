@@ -44,6 +44,7 @@ public final class RunReport {
   private static final String GREY = "#757575";
   private static final String BLUE = "#1565c0";
   private static final String PURPLE = "#6a1b9a";
+  private static final String TEAL = "#00838f";
   private static final int MAX_LABEL = 32;
   private static final String FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
@@ -311,11 +312,26 @@ public final class RunReport {
   private void quality() {
     section("quality", "Data quality");
     List<QualityResult> results = run.qualityResults();
-    if (results.isEmpty()) {
+    if (results.isEmpty() && run.quarantine().isEmpty() && run.qualityHistory().isEmpty()) {
       empty("No data quality checks recorded.");
       endSection();
       return;
     }
+    if (results.isEmpty()) {
+      empty("No data quality checks ran in this run.");
+    } else {
+      qualityCounts(results);
+      qualityTables(results);
+    }
+    quarantine();
+    qualityHistory();
+    if (!results.isEmpty()) {
+      qualityDetails(results);
+    }
+    endSection();
+  }
+
+  private void qualityCounts(List<QualityResult> results) {
     long failed = results.stream().filter(QualityResult::failed).count();
     long failedErrors =
         results.stream().filter(r -> r.failed() && r.level() == QualityResult.Level.ERROR).count();
@@ -341,7 +357,127 @@ public final class RunReport {
           .append(" warning-level)");
     }
     body.append("</p>\n");
+  }
 
+  /** Pass / fail per table: failed when an error-level check broke, else warnings, else passed. */
+  private void qualityTables(List<QualityResult> results) {
+    Map<String, List<QualityResult>> byTable = new LinkedHashMap<>();
+    results.forEach(r -> byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r));
+    body.append("<h3>Tables</h3>\n<table class=\"narrow quality-tables\">\n<thead><tr><th>Table</th>")
+        .append("<th>Verdict</th><th class=\"num\">Checks</th><th class=\"num\">Failed (error)</th>")
+        .append("<th class=\"num\">Failed (warn)</th></tr></thead>\n<tbody>\n");
+    for (Map.Entry<String, List<QualityResult>> e : byTable.entrySet()) {
+      long errors = e.getValue().stream().filter(r -> r.failed() && r.level() == QualityResult.Level.ERROR).count();
+      long warns = e.getValue().stream().filter(r -> r.failed() && r.level() == QualityResult.Level.WARN).count();
+      String verdict = errors > 0 ? "failed" : warns > 0 ? "passed with warnings" : "passed";
+      String color = errors > 0 ? RED : warns > 0 ? ORANGE : GREEN;
+      body.append("<tr data-table=\"")
+          .append(esc(e.getKey()))
+          .append("\" data-verdict=\"")
+          .append(verdict)
+          .append("\"><td>")
+          .append(esc(e.getKey()))
+          .append("</td><td>")
+          .append(badge(verdict, color))
+          .append("</td><td class=\"num\">")
+          .append(e.getValue().size())
+          .append("</td><td class=\"num\">")
+          .append(errors)
+          .append("</td><td class=\"num\">")
+          .append(warns)
+          .append("</td></tr>\n");
+    }
+    body.append("</tbody>\n</table>\n");
+  }
+
+  /** Quarantined rows by table and rule: a table whose cells carry the numbers, and a bar chart. */
+  private void quarantine() {
+    body.append("<h3>Quarantined rows by rule</h3>\n");
+    if (run.quarantine().isEmpty()) {
+      empty("No row was quarantined in this run.");
+      return;
+    }
+    body.append("<table class=\"narrow quarantine-by-rule\">\n<thead><tr><th>Quarantine table</th>")
+        .append("<th class=\"num\">Version</th><th>Rule or reason</th><th class=\"num\">Rows</th>")
+        .append("</tr></thead>\n<tbody>\n");
+    List<String> labels = new ArrayList<>();
+    List<Object> rows = new ArrayList<>();
+    for (QuarantineCount q : run.quarantine()) {
+      body.append("<tr data-table=\"")
+          .append(esc(q.table()))
+          .append("\" data-rule=\"")
+          .append(esc(q.rule()))
+          .append("\" data-rows=\"")
+          .append(q.rows())
+          .append("\"><td>")
+          .append(esc(q.table()))
+          .append("</td><td class=\"num\">")
+          .append(q.tableVersion())
+          .append("</td><td>")
+          .append(esc(q.rule()))
+          .append("</td><td class=\"num\">")
+          .append(count(q.rows()))
+          .append("</td></tr>\n");
+      labels.add(q.table().replaceFirst("_quarantine$", "") + " · " + q.rule());
+      rows.add(q.rows());
+    }
+    body.append("</tbody>\n</table>\n");
+    int height = Math.max(200, 60 + 34 * labels.size());
+    chart(
+        "chart-quarantine",
+        height,
+        List.of(
+            obj()
+                .with("type", "bar")
+                .with("orientation", "h")
+                .with("x", rows)
+                .with("y", categories(labels))
+                .with("marker", obj().with("color", TEAL))
+                .with("hovertemplate", "%{y}: %{x} rows<extra></extra>")),
+        layout(height)
+            .with("xaxis", axis("quarantined rows"))
+            .with("yaxis", obj().with("type", "category").with("automargin", true).with("autorange", "reversed")));
+  }
+
+  /** A line chart per table and metric across versions, from the quality ledger. */
+  private void qualityHistory() {
+    if (run.qualityHistory().isEmpty()) {
+      return;
+    }
+    body.append("<h3>Across versions</h3>\n<div class=\"grid\">\n");
+    Map<String, List<MetricPoint>> series = new LinkedHashMap<>();
+    run.qualityHistory().forEach(p -> series.computeIfAbsent(p.name(), n -> new ArrayList<>()).add(p));
+    int i = 0;
+    for (Map.Entry<String, List<MetricPoint>> entry : series.entrySet()) {
+      List<String> x = new ArrayList<>();
+      List<Object> y = new ArrayList<>();
+      for (MetricPoint p : entry.getValue()) {
+        x.add(p.label());
+        y.add(p.value());
+      }
+      body.append("<div>");
+      chart(
+          "chart-quality-" + i++,
+          260,
+          List.of(
+              obj()
+                  .with("type", "scatter")
+                  .with("mode", "lines+markers")
+                  .with("x", categories(x))
+                  .with("y", y)
+                  .with("line", obj().with("color", TEAL).with("width", 3))
+                  .with("marker", obj().with("size", 8).with("color", TEAL))
+                  .with("hovertemplate", "%{x}: %{y}<extra></extra>")),
+          layout(260)
+              .with("title", obj().with("text", plotText(entry.getKey())).with("font", obj().with("size", 14)))
+              .with("xaxis", obj().with("type", "category").with("automargin", true)));
+      body.append("</div>\n");
+    }
+    body.append("</div>\n");
+  }
+
+  private void qualityDetails(List<QualityResult> results) {
+    body.append("<h3>Every check</h3>\n");
     // Failures first, error level before warning level; otherwise the order given.
     List<QualityResult> ordered = new ArrayList<>(results);
     ordered.sort(Comparator.comparingInt(RunReport::qualityRank));
@@ -372,7 +508,6 @@ public final class RunReport {
           .append("</td></tr>\n");
     }
     body.append("</tbody>\n</table>\n");
-    endSection();
   }
 
   private static int qualityRank(QualityResult r) {
@@ -786,6 +921,7 @@ public final class RunReport {
                font-weight: 600; }
       .counts .pass-count { color: #2e7d32; font-weight: 600; }
       .counts .fail-count { color: #c62828; font-weight: 600; }
+      h3 { font-size: 14px; margin: 16px 0 8px; }
       .empty { color: #666; font-style: italic; margin: 0; }
       footer { color: #888; font-size: 12px; padding-bottom: 24px; }
       """;

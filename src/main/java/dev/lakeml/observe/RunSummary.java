@@ -31,6 +31,9 @@ import java.util.Map;
  * @param modelVersion the model version the metrics are about, or {@code null}
  * @param drift drift per feature and metric; empty when not monitored
  * @param history points of history series for line charts (see {@link MetricPoint})
+ * @param quarantine rows the run sent to quarantine tables, by table and rule
+ * @param qualityHistory quality metrics of the tables across their versions (one series per table
+ *     and metric, e.g. {@code silver.flights row_count}), drawn in the report's quality section
  */
 public record RunSummary(
     String runId,
@@ -45,7 +48,9 @@ public record RunSummary(
     Map<String, Double> modelMetrics,
     String modelVersion,
     List<DriftValue> drift,
-    List<MetricPoint> history) {
+    List<MetricPoint> history,
+    List<QuarantineCount> quarantine,
+    List<MetricPoint> qualityHistory) {
 
   /** How a run ended. */
   public enum Status {
@@ -74,6 +79,8 @@ public record RunSummary(
     modelMetrics = copyInOrder(Checks.notNull(modelMetrics, "model metrics of run " + runId));
     drift = List.copyOf(Checks.notNull(drift, "drift values of run " + runId));
     history = List.copyOf(Checks.notNull(history, "history of run " + runId));
+    quarantine = List.copyOf(quarantine == null ? List.of() : quarantine);
+    qualityHistory = List.copyOf(qualityHistory == null ? List.of() : qualityHistory);
   }
 
   /** Starts a summary of a run; status defaults to {@link Status#SUCCEEDED}, lists to empty. */
@@ -117,6 +124,8 @@ public record RunSummary(
     private String modelVersion;
     private final List<DriftValue> drift = new ArrayList<>();
     private final List<MetricPoint> history = new ArrayList<>();
+    private final List<QuarantineCount> quarantine = new ArrayList<>();
+    private final List<MetricPoint> qualityHistory = new ArrayList<>();
 
     private Builder(String runId, String pipeline, String command) {
       this.runId = runId;
@@ -185,6 +194,17 @@ public record RunSummary(
       return addHistory(new MetricPoint(series, label, value));
     }
 
+    public Builder addQuarantineCount(QuarantineCount count) {
+      quarantine.add(count);
+      return this;
+    }
+
+    /** A point of a quality series across table versions (see {@link RunSummary#qualityHistory()}). */
+    public Builder addQualityHistory(MetricPoint point) {
+      qualityHistory.add(point);
+      return this;
+    }
+
     public RunSummary build() {
       return new RunSummary(
           runId,
@@ -199,7 +219,9 @@ public record RunSummary(
           modelMetrics,
           modelVersion,
           drift,
-          history);
+          history,
+          quarantine,
+          qualityHistory);
     }
   }
 }

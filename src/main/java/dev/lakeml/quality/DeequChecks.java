@@ -101,28 +101,98 @@ final class DeequChecks {
     return out;
   }
 
-  /** Column statistics: completeness, approximate distinct count, and min/max/mean of numbers. */
-  record ColumnStats(String column, String type, double completeness, long approxDistinct, Double min, Double max, Double mean) {}
-
-  static List<ColumnStats> profile(Dataset<Row> data) {
-    var profiles = new com.amazon.deequ.profiles.ColumnProfilerRunner().onData(data).run();
-    List<ColumnStats> out = new ArrayList<>();
-    for (String column : data.columns()) {
-      var p = JavaConverters.mapAsJavaMap(profiles.profiles()).get(column);
-      if (p == null) {
-        continue;
+  /**
+   * Column statistics with Deequ's analyzers: one aggregation pass for size, completeness,
+   * approximate distinct count, min/max/mean/stddev and approximate quantiles of numeric columns;
+   * then one grouping pass per categorical (string or boolean) column for its {@code topValues}
+   * most frequent values. Columns whose name starts with {@code _} (lineage) and nested columns
+   * are left out.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static List<ColumnProfile> profile(Dataset<Row> data, List<Double> quantiles, int topValues) {
+    List<org.apache.spark.sql.types.StructField> fields = new ArrayList<>();
+    for (var f : data.schema().fields()) {
+      if (!f.name().startsWith("_") && !(f.dataType() instanceof org.apache.spark.sql.types.ArrayType)
+          && !(f.dataType() instanceof org.apache.spark.sql.types.MapType) && !(f.dataType() instanceof org.apache.spark.sql.types.StructType)
+          && !(f.dataType() instanceof org.apache.spark.sql.types.BinaryType)) {
+        fields.add(f);
       }
-      Double min = null;
-      Double max = null;
-      Double mean = null;
-      if (p instanceof com.amazon.deequ.profiles.NumericColumnProfile n) {
-        min = n.minimum().isDefined() ? (Double) n.minimum().get() : null;
-        max = n.maximum().isDefined() ? (Double) n.maximum().get() : null;
-        mean = n.mean().isDefined() ? (Double) n.mean().get() : null;
+    }
+    List<com.amazon.deequ.analyzers.Analyzer> analyzers = new ArrayList<>();
+    var size = new com.amazon.deequ.analyzers.Size(Option.empty());
+    analyzers.add(size);
+    Map<String, com.amazon.deequ.analyzers.Analyzer[]> perColumn = new LinkedHashMap<>();
+    scala.collection.Seq<Object> qs = JavaConverters.asScalaBuffer(new ArrayList<Object>(quantiles)).toSeq();
+    for (var f : fields) {
+      String c = f.name();
+      boolean numeric = f.dataType() instanceof org.apache.spark.sql.types.NumericType;
+      boolean categorical = f.dataType() instanceof org.apache.spark.sql.types.StringType || f.dataType() instanceof org.apache.spark.sql.types.BooleanType;
+      com.amazon.deequ.analyzers.Analyzer[] a = new com.amazon.deequ.analyzers.Analyzer[8];
+      a[0] = new com.amazon.deequ.analyzers.Completeness(c, Option.empty(), Option.empty());
+      a[1] = new com.amazon.deequ.analyzers.ApproxCountDistinct(c, Option.empty());
+      if (numeric) {
+        a[2] = new com.amazon.deequ.analyzers.Minimum(c, Option.empty(), Option.empty());
+        a[3] = new com.amazon.deequ.analyzers.Maximum(c, Option.empty(), Option.empty());
+        a[4] = new com.amazon.deequ.analyzers.Mean(c, Option.empty());
+        a[5] = new com.amazon.deequ.analyzers.StandardDeviation(c, Option.empty());
+        if (!quantiles.isEmpty()) {
+          a[6] = new com.amazon.deequ.analyzers.ApproxQuantiles(c, qs, 0.01);
+        }
       }
-      out.add(new ColumnStats(column, p.dataType().toString(), p.completeness(), p.approximateNumDistinctValues(), min, max, mean));
+      if (categorical && topValues > 0) {
+        a[7] =
+            new com.amazon.deequ.analyzers.Histogram(
+                c, Option.empty(), topValues, Option.empty(), false, com.amazon.deequ.analyzers.Histogram$.MODULE$.$lessinit$greater$default$6());
+      }
+      for (var x : a) {
+        if (x != null) {
+          analyzers.add(x);
+        }
+      }
+      perColumn.put(c, a);
+    }
+    var context =
+        com.amazon.deequ.analyzers.runners.AnalysisRunner.onData(data)
+            .addAnalyzers((scala.collection.Seq) JavaConverters.asScalaBuffer(analyzers).toSeq())
+            .run();
+    Map<Object, Metric<?>> metrics = (Map) JavaConverters.mapAsJavaMap(context.metricMap());
+    Double rowsMetric = metricValue(Option.apply(metrics.get(size)));
+    long rows = rowsMetric == null ? 0 : rowsMetric.longValue();
+    List<ColumnProfile> out = new ArrayList<>();
+    for (var f : fields) {
+      var a = perColumn.get(f.name());
+      Double completeness = value(metrics, a[0]);
+      Double distinct = value(metrics, a[1]);
+      Map<String, Double> q = new java.util.TreeMap<>();
+      if (a[6] != null && metrics.get(a[6]) != null && metrics.get(a[6]).value().isSuccess()) {
+        Object v = metrics.get(a[6]).value().get();
+        if (v instanceof scala.collection.Map<?, ?> m) {
+          for (var e : JavaConverters.mapAsJavaMap((scala.collection.Map<Object, Object>) m).entrySet()) {
+            q.put(String.valueOf(e.getKey()), ((Number) e.getValue()).doubleValue());
+          }
+        }
+      }
+      List<ColumnProfile.ValueCount> top = new ArrayList<>();
+      if (a[7] != null && metrics.get(a[7]) != null && metrics.get(a[7]).value().isSuccess()) {
+        var dist = (com.amazon.deequ.metrics.Distribution) metrics.get(a[7]).value().get();
+        for (var e : JavaConverters.mapAsJavaMap(dist.values()).entrySet()) {
+          top.add(new ColumnProfile.ValueCount(e.getKey(), e.getValue().absolute()));
+        }
+        top.sort(java.util.Comparator.comparingLong(ColumnProfile.ValueCount::count).reversed().thenComparing(ColumnProfile.ValueCount::value));
+        if (top.size() > topValues) {
+          top = new ArrayList<>(top.subList(0, topValues));
+        }
+      }
+      out.add(
+          new ColumnProfile(
+              f.name(), f.dataType().simpleString(), rows, completeness == null ? (rows == 0 ? 1.0 : 0.0) : completeness,
+              distinct == null ? 0 : distinct.longValue(), value(metrics, a[2]), value(metrics, a[3]), value(metrics, a[4]), value(metrics, a[5]), q, top));
     }
     return out;
+  }
+
+  private static Double value(Map<Object, Metric<?>> metrics, Object analyzer) {
+    return analyzer == null ? null : metricValue(Option.apply(metrics.get(analyzer)));
   }
 
   private static String ageColumn(CheckSpec s) {

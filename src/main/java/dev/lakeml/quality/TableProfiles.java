@@ -1,0 +1,166 @@
+package dev.lakeml.quality;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
+
+/**
+ * {@code ops.table_profiles}: column statistics of table versions, one row per (table, Delta
+ * version, column), computed once per version with Deequ's analyzers ({@link DeequChecks#profile}).
+ *
+ * <p>A version is profiled at most once: {@link #profile} returns the stored profile when there is
+ * one, and the append is a Delta idempotent write whose transaction id names the table and version,
+ * so a crash after the commit or two runs racing never store a version twice.
+ */
+public final class TableProfiles {
+  public static final TableId TABLE = TableId.of(Layer.OPS, "table_profiles");
+
+  /** Quantile levels stored for numeric columns. */
+  public static final List<Double> QUANTILES = List.of(0.05, 0.25, 0.5, 0.75, 0.95);
+
+  /** Most frequent values stored for categorical columns. */
+  public static final int TOP_VALUES = 10;
+
+  static final StructType VALUE_COUNT = new StructType().add("value", DataTypes.StringType).add("count", DataTypes.LongType);
+
+  static final StructType SCHEMA =
+      new StructType()
+          .add("table_name", DataTypes.StringType)
+          .add("table_version", DataTypes.LongType)
+          .add("run_id", DataTypes.StringType)
+          .add("column_name", DataTypes.StringType)
+          .add("data_type", DataTypes.StringType)
+          .add("row_count", DataTypes.LongType)
+          .add("completeness", DataTypes.DoubleType)
+          .add("approx_distinct", DataTypes.LongType)
+          .add("minimum", DataTypes.DoubleType)
+          .add("maximum", DataTypes.DoubleType)
+          .add("mean", DataTypes.DoubleType)
+          .add("stddev", DataTypes.DoubleType)
+          .add("quantiles", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType))
+          .add("top_values", DataTypes.createArrayType(VALUE_COUNT))
+          .add("profiled_at", DataTypes.TimestampType);
+
+  private final Lakehouse lakehouse;
+  private final Clock clock;
+
+  public TableProfiles(Lakehouse lakehouse, Clock clock) {
+    this.lakehouse = lakehouse;
+    this.clock = clock;
+  }
+
+  /** A stored profile, its run and when it was computed. */
+  public record Stored(TableId table, long version, String runId, Timestamp profiledAt, List<ColumnProfile> columns) {}
+
+  /** The stored profile of {@code table} at {@code version}, if that version was profiled. */
+  public Optional<Stored> stored(TableId table, long version) {
+    if (!lakehouse.exists(TABLE)) {
+      return Optional.empty();
+    }
+    List<Row> rows =
+        lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("table_version").equalTo(version))).collectAsList();
+    if (rows.isEmpty()) {
+      return Optional.empty();
+    }
+    List<ColumnProfile> columns = new ArrayList<>();
+    for (Row r : rows) {
+      Map<String, Double> q = new LinkedHashMap<>();
+      if (!r.isNullAt(r.fieldIndex("quantiles"))) {
+        q.putAll(r.getJavaMap(r.fieldIndex("quantiles")));
+      }
+      List<ColumnProfile.ValueCount> top = new ArrayList<>();
+      if (!r.isNullAt(r.fieldIndex("top_values"))) {
+        for (Row v : r.<Row>getList(r.fieldIndex("top_values"))) {
+          top.add(new ColumnProfile.ValueCount(v.getString(0), v.getLong(1)));
+        }
+      }
+      columns.add(
+          new ColumnProfile(
+              r.getAs("column_name"), r.getAs("data_type"), r.<Long>getAs("row_count"), r.<Double>getAs("completeness"), r.<Long>getAs("approx_distinct"),
+              r.getAs("minimum"), r.getAs("maximum"), r.getAs("mean"), r.getAs("stddev"), q, top));
+    }
+    Row first = rows.get(0);
+    // The order the columns have in the table profiled.
+    List<String> order = List.of(lakehouse.read(table, version).columns());
+    columns.sort(java.util.Comparator.comparingInt(c -> order.indexOf(c.column())));
+    return Optional.of(new Stored(table, version, first.getAs("run_id"), first.getAs("profiled_at"), columns));
+  }
+
+  /**
+   * The profile of {@code table} at {@code version}: the stored one, or computed now and stored
+   * under {@code runId}. Ops tables are profiled but not stored.
+   */
+  public Stored profile(TableId table, long version, String runId) {
+    Optional<Stored> stored = stored(table, version);
+    if (stored.isPresent()) {
+      return stored.get();
+    }
+    List<ColumnProfile> columns = DeequChecks.profile(lakehouse.read(table, version), QUANTILES, TOP_VALUES);
+    Timestamp now = Timestamp.from(clock.instant());
+    if (table.layer() != Layer.OPS) {
+      store(table, version, runId, now, columns);
+    }
+    return new Stored(table, version, runId, now, columns);
+  }
+
+  void store(TableId table, long version, String runId, Timestamp now, List<ColumnProfile> columns) {
+    List<Row> rows = new ArrayList<>();
+    for (ColumnProfile c : columns) {
+      List<Row> top = new ArrayList<>();
+      c.topValues().forEach(v -> top.add(RowFactory.create(v.value(), v.count())));
+      rows.add(
+          RowFactory.create(
+              table.toString(), version, runId, c.column(), c.type(), c.rows(), c.completeness(), c.approxDistinct(), c.min(), c.max(), c.mean(), c.stddev(),
+              JavaConverters.mapAsScalaMap(new LinkedHashMap<>(c.quantiles())), JavaConverters.asScalaBuffer(top).toSeq(), now));
+    }
+    Dataset<Row> df = lakehouse.spark().createDataFrame(rows, SCHEMA);
+    // One transaction id per (table, version): a second store of the same version is skipped by Delta.
+    lakehouse.write(
+        df,
+        TABLE,
+        Lakehouse.Write.append().idempotent("lakeml.profile." + table + ".v" + version, 0),
+        Map.of("run_id", runId, "profiled_table", table.toString(), "profiled_version", version));
+  }
+
+  /** The printed columns of {@link #rows}, in order. */
+  public static final List<String> HEADER =
+      List.of("column", "type", "completeness", "approx_distinct", "min", "max", "mean", "stddev", "quantiles", "top_values");
+
+  /** A profile as printable rows, one per column (see {@link #HEADER}). */
+  public static List<String[]> rows(List<ColumnProfile> columns) {
+    List<String[]> out = new ArrayList<>();
+    for (ColumnProfile c : columns) {
+      List<String> q = new ArrayList<>();
+      c.quantiles().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(e -> q.add("p" + Math.round(Double.parseDouble(e.getKey()) * 100) + "=" + num(e.getValue())));
+      List<String> top = new ArrayList<>();
+      c.topValues().stream().limit(5).forEach(v -> top.add(v.value() + ":" + v.count()));
+      out.add(
+          new String[] {
+            c.column(), c.type(), String.format(java.util.Locale.ROOT, "%.4f", c.completeness()), String.valueOf(c.approxDistinct()), num(c.min()), num(c.max()),
+            num(c.mean()), num(c.stddev()), String.join(" ", q), String.join(" ", top)
+          });
+    }
+    return out;
+  }
+
+  private static String num(Double d) {
+    return d == null ? "" : String.format(java.util.Locale.ROOT, "%.4g", d);
+  }
+}
