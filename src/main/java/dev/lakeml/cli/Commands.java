@@ -21,6 +21,7 @@ final class Commands {
     list.add(new JobCommand("promote", List.of(new dev.lakeml.jobs.PromoteJob())));
     list.add(new JobCommand("rollback", List.of(new dev.lakeml.jobs.RollbackJob())));
     list.add(new JobCommand("replay", List.of(new dev.lakeml.jobs.ReplayJob())));
+    list.add(new SimulateCommand());
     list.add(new TableCommands.History());
     list.add(new TableCommands.Show());
     list.add(new TableCommands.SqlQuery());
