@@ -22,6 +22,7 @@ final class Commands {
     list.add(new JobCommand("rollback", List.of(new dev.lakeml.jobs.RollbackJob())));
     list.add(new JobCommand("replay", List.of(new dev.lakeml.jobs.ReplayJob())));
     list.add(new JobCommand("requeue", List.of(new dev.lakeml.jobs.RequeueJob())));
+    list.add(new SimulateCommand());
     list.add(new TableCommands.History());
     list.add(new TableCommands.Show());
     list.add(new TableCommands.SqlQuery());

@@ -138,6 +138,23 @@ final class ConfigReader {
     return value;
   }
 
+  /** A duration in whole days, e.g. {@code "14 days"} or {@code 14d}. */
+  int days(String key, int defaultValue) {
+    if (!has(key)) {
+      return defaultValue;
+    }
+    java.time.Duration d;
+    try {
+      d = config.getDuration(key);
+    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+      throw Errors.config(file, path(key), "must be a duration in days, e.g. \"14 days\"" + at(key) + ".");
+    }
+    if (d.isNegative() || d.toSeconds() % 86400 != 0) {
+      throw Errors.config(file, path(key), "must be a whole number of days, e.g. \"14 days\", got " + d + at(key) + ".");
+    }
+    return (int) d.toDays();
+  }
+
   boolean bool(String key, boolean defaultValue) {
     if (!has(key)) {
       return defaultValue;

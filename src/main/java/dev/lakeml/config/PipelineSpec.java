@@ -27,7 +27,31 @@ public record PipelineSpec(
     Features gold,
     Model model,
     Score score,
-    Monitor monitor) {
+    Monitor monitor,
+    Retrain retrain) {
+
+  /** A spec without a {@code retrain} block: retraining is off. */
+  public PipelineSpec(
+      String name, String description, String owner, String file, Source source, String bronzeTable, List<Refined> dimensions, Refined silver,
+      Features gold, Model model, Score score, Monitor monitor) {
+    this(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score, monitor, Retrain.off());
+  }
+
+  /** This spec with another model section (e.g. a retraining window). */
+  public PipelineSpec withModel(Model m) {
+    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, m, score, monitor, retrain);
+  }
+
+  /** This spec with its files source read from another folder (e.g. a simulation's landing folder). */
+  public PipelineSpec withSourcePath(String path) {
+    Source s = new Source(source.name(), source.type(), path, source.recordsField(), source.idField(), source.http());
+    return new PipelineSpec(name, description, owner, file, s, bronzeTable, dimensions, silver, gold, model, score, monitor, retrain);
+  }
+
+  /** This spec with another retrain rule. */
+  public PipelineSpec withRetrain(Retrain r) {
+    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score, monitor, r);
+  }
 
   /**
    * Where raw pages come from.
@@ -131,7 +155,31 @@ public record PipelineSpec(
       long seed,
       ClassWeight classWeight,
       Tuning tuning,
-      Promotion promotion) {}
+      Promotion promotion) {
+
+    /**
+     * This model with another time-ordered split (a tuning split keeps its distance to train-before).
+     * Fails when the window leaves no room for training or tuning.
+     */
+    public Model withSplit(LocalDate trainFrom, LocalDate trainBefore, LocalDate evaluateFrom, LocalDate evaluateBefore) {
+      if (!trainBefore.isAfter(trainFrom) || evaluateFrom.isBefore(trainBefore) || !evaluateBefore.isAfter(evaluateFrom)) {
+        throw new dev.lakeml.LakemlException(
+            "Cannot train " + name + " on [" + trainFrom + ", " + trainBefore + ") evaluated on [" + evaluateFrom + ", " + evaluateBefore
+                + "): the windows must be time-ordered and non-empty. Wait for more labelled data, or lower retrain.evaluate-days.");
+      }
+      Tuning t = tuning;
+      if (tuning.enabled()) {
+        LocalDate tuneFrom = trainBefore.minusDays(java.time.temporal.ChronoUnit.DAYS.between(tuning.tuneFrom(), this.trainBefore));
+        if (!tuneFrom.isAfter(trainFrom)) {
+          throw new dev.lakeml.LakemlException(
+              "Cannot train " + name + " on [" + trainFrom + ", " + trainBefore + "): the tuning split (model.tuning.tune-from, "
+                  + tuning.tuneFrom() + " in the spec) would fall at " + tuneFrom + ", outside the training window.");
+        }
+        t = new Tuning(tuneFrom, tuning.grid());
+      }
+      return new Model(name, categorical, numeric, estimator, params, trainFrom, trainBefore, evaluateFrom, evaluateBefore, seed, classWeight, t, promotion);
+    }
+  }
 
   public enum Estimator {
     GBT,
@@ -158,9 +206,44 @@ public record PipelineSpec(
   /** The promotion gate: a challenger must beat the champion's {@code metric} by {@code minImprovement}. */
   public record Promotion(String metric, double minImprovement) {}
 
-  /** Drift monitoring: PSI for numeric features and the prediction, Jensen-Shannon for categoricals. */
+  /**
+   * Drift monitoring: PSI for numeric features and the prediction, Jensen-Shannon for categoricals.
+   *
+   * @param exclude model inputs that are measured and stored but never warn or alarm (status {@code
+   *     excluded}), e.g. {@code month}, which always shifts when a later month is scored
+   */
   public record Monitor(
-      double psiWarn, double psiAlarm, double jsWarn, double jsAlarm, int bins, int topCategories) {}
+      double psiWarn, double psiAlarm, double jsWarn, double jsAlarm, int bins, int topCategories, List<String> exclude) {
+    public Monitor(double psiWarn, double psiAlarm, double jsWarn, double jsAlarm, int bins, int topCategories) {
+      this(psiWarn, psiAlarm, jsWarn, jsAlarm, bins, topCategories, List.of());
+    }
+  }
+
+  /**
+   * When monitoring triggers a retraining (the {@code retrain} stage, after {@code monitor}): a drift
+   * alarm on at least {@code shareOfFeatures} of the champion's important inputs (importance share >=
+   * {@code minImportance}, {@code monitor.exclude} left out) in {@code consecutiveWindows} monitored
+   * windows in a row, or a realized AUC below {@code aucFloor} on at least {@code minLabelledRows}
+   * labelled rows. A retrain trains on a window ending at the latest labelled data (the last {@code
+   * evaluateDays} days evaluate it) and is promoted only through the gate; none fires within {@code
+   * coolDownDays} days of data time after the last one.
+   */
+  public record Retrain(
+      RetrainWhen when, double shareOfFeatures, int consecutiveWindows, double aucFloor, long minLabelledRows, int coolDownDays, double minImportance,
+      int evaluateDays) {
+    public static Retrain off() {
+      return new Retrain(RetrainWhen.NEVER, 0.3, 2, 0.0, 200, 14, 0.05, 14);
+    }
+  }
+
+  /** Which evidence may trigger a retraining. */
+  public enum RetrainWhen {
+    NEVER,
+    DRIFT,
+    PERFORMANCE,
+    /** Drift or performance, whichever comes first. */
+    ANY
+  }
 
   /** Batch scoring: the predictions table and the default date range [from, before). */
   public record Score(String table, LocalDate from, LocalDate before) {}
@@ -253,13 +336,36 @@ public record PipelineSpec(
             mo.number("js-warn", 0.10, 0, 1),
             mo.number("js-alarm", 0.25, 0, 1),
             mo.integer("bins", 10, 2, 100),
-            mo.integer("top-categories", 20, 1, 1000));
+            mo.integer("top-categories", 20, 1, 1000),
+            mo.identifiers("exclude"));
+    for (String f : monitor.exclude()) {
+      if (!model.numeric().contains(f) && !model.categorical().contains(f)) {
+        throw Errors.config(file, "monitor.exclude", "must list model inputs (model.numeric or model.categorical), got '" + f + "'.");
+      }
+    }
     mo.finish();
     if (monitor.psiAlarm() < monitor.psiWarn() || monitor.jsAlarm() < monitor.jsWarn()) {
       throw Errors.config(file, "monitor", "must have each alarm threshold at or above its warn threshold (psi-warn <= psi-alarm, js-warn <= js-alarm).");
     }
+    Retrain retrain = retrain(r.object("retrain"));
     r.finish();
-    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score, monitor);
+    return new PipelineSpec(name, description, owner, file, source, bronzeTable, dimensions, silver, gold, model, score, monitor, retrain);
+  }
+
+  private static Retrain retrain(ConfigReader t) {
+    Retrain d = Retrain.off();
+    Retrain out =
+        new Retrain(
+            t.enumValue("when", RetrainWhen.class, RetrainWhen.NEVER),
+            t.number("share-of-features", d.shareOfFeatures(), 0, 1),
+            t.integer("consecutive-windows", d.consecutiveWindows(), 1, 100),
+            t.number("auc-floor", d.aucFloor(), 0, 1),
+            t.integer("min-labelled-rows", (int) d.minLabelledRows(), 1, Integer.MAX_VALUE),
+            t.days("cool-down", d.coolDownDays()),
+            t.number("min-importance", d.minImportance(), 0, 1),
+            t.integer("evaluate-days", d.evaluateDays(), 1, 366));
+    t.finish();
+    return out;
   }
 
   private static Tuning tuning(ConfigReader t) {

@@ -30,12 +30,12 @@ public final class MonitorJob implements Job {
 
   @Override
   public String usage() {
-    return "monitor                 predictions -> ops.feature_drift (PSI, JS) + ops.model_performance (AUC, calibration) [--scoring-run R]";
+    return "monitor                 predictions -> ops.feature_drift (PSI, JS) + ops.model_performance (AUC, calibration) [--scoring-run R --labels-before D]";
   }
 
   @Override
   public Set<String> options() {
-    return Set.of("scoring-run");
+    return Set.of("scoring-run", "labels-before");
   }
 
   @Override
@@ -77,13 +77,24 @@ public final class MonitorJob implements Job {
         labelVersion == featureVersion
             ? scored
             : scored.drop(label).join(ctx.lakehouse().read(features, labelVersion).select(key, label), scala.collection.JavaConverters.asScalaBuffer(List.of(key)).toSeq(), "left");
+    // --labels-before D: labels of events on or after D have not arrived yet (late ground truth, e.g. in simulate).
+    java.time.LocalDate labelsBefore = RetrainJob.dateOption(ctx, "labels-before", null);
+    if (labelsBefore != null) {
+      labelled =
+          labelled.withColumn(
+              label,
+              org.apache.spark.sql.functions.when(col(dev.lakeml.features.PointInTimeFeatures.EVENT_DATE).lt(org.apache.spark.sql.functions.lit(labelsBefore.toString())), col(label)));
+    }
     Dataset<Row> cached = labelled.persist();
     try {
       List<FeatureDrift> drift = FeatureDrift.measure(cached, refs, ctx.spec().monitor());
       long rows = drift.get(0).rows();
       RealizedPerformance perf = RealizedPerformance.of(cached.filter(col(label).isNotNull()), label);
       long[] v = ledger.record(ctx.runId(), b, drift, rows, perf);
-      FeatureDrift worst = drift.stream().max(Comparator.comparingDouble(FeatureDrift::value)).orElseThrow();
+      FeatureDrift worst =
+          drift.stream().filter(d -> !d.status().equals(FeatureDrift.EXCLUDED)).max(Comparator.comparingDouble(FeatureDrift::value)).orElse(drift.get(0));
+      String excluded =
+          String.join(", ", drift.stream().filter(d -> d.status().equals(FeatureDrift.EXCLUDED)).map(d -> String.format("%s %s %.3f", d.feature(), d.metric(), d.value())).toList());
       FeatureDrift prediction = drift.stream().filter(d -> d.kind().equals(ReferenceBins.PREDICTION)).findFirst().orElse(worst);
       long alarms = drift.stream().filter(d -> d.status().equals("alarm")).count();
       long warns = drift.stream().filter(d -> d.status().equals("warn")).count();
@@ -94,8 +105,9 @@ public final class MonitorJob implements Job {
           Map.of(MonitorLedger.DRIFT.toString(), v[0], MonitorLedger.PERFORMANCE.toString(), v[1]),
           Map.of(MonitorLedger.DRIFT.toString(), (long) drift.size()),
           String.format(
-              "run %s (%,d rows, %s v%d): %d alarm, %d warn of %d inputs; worst %s %s %.3f; prediction psi %.3f; realized auc %s, calibration error %.3f on %,d labelled",
-              scoringRun, rows, b.model(), b.modelVersion(), alarms, warns, drift.size(), worst.feature(), worst.metric(), worst.value(), prediction.value(),
+              "run %s (%,d rows, %s v%d): %d alarm, %d warn of %d inputs%s; worst %s %s %.3f; prediction psi %.3f; realized auc %s, calibration error %.3f on %,d labelled",
+              scoringRun, rows, b.model(), b.modelVersion(), alarms, warns, drift.size(), excluded.isEmpty() ? "" : " (not alarming by monitor.exclude: " + excluded + ")",
+              worst.feature(), worst.metric(), worst.value(), prediction.value(),
               perf.auc() == null ? "n/a" : String.format("%.3f", perf.auc()), perf.calibrationError(), perf.labelledRows()));
     } finally {
       cached.unpersist();

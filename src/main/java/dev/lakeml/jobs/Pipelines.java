@@ -6,7 +6,7 @@ import java.util.Map;
 
 /** The registry of pipeline stages, in the order {@code run} executes them. */
 public final class Pipelines {
-  private static final List<Job> STAGES = List.of(new IngestJob(), new RefineJob(), new FeaturesJob(), new TrainJob(), new ScoreJob(), new MonitorJob());
+  private static final List<Job> STAGES = List.of(new IngestJob(), new RefineJob(), new FeaturesJob(), new TrainJob(), new ScoreJob(), new MonitorJob(), new RetrainJob());
 
   private Pipelines() {}
 

@@ -9,10 +9,13 @@ import org.apache.spark.sql.Row;
 /**
  * One drift value of one input (or of the prediction) of a batch against the model's reference:
  * PSI for numeric inputs and the prediction, Jensen-Shannon for categoricals, with its thresholds
- * and status. Every value is kept, not only alarms.
+ * and status ({@code ok}, {@code warn}, {@code alarm}, or {@code excluded} for an input listed in
+ * {@code monitor.exclude}: measured and stored, but never alarming). Every value is kept, not only alarms.
  */
 public record FeatureDrift(
     String feature, String kind, String metric, double value, double warn, double alarm, String status, long rows, long referenceRows) {
+
+  public static final String EXCLUDED = "excluded";
 
   /** Counts {@code batch} into every reference's slots (one pass) and measures each distance. */
   public static List<FeatureDrift> measure(Dataset<Row> batch, List<ReferenceBins> references, PipelineSpec.Monitor spec) {
@@ -29,7 +32,9 @@ public record FeatureDrift(
       double value = categorical ? Divergence.jensenShannon(ref.counts(), now) : Divergence.psi(ref.counts(), now);
       double warn = categorical ? spec.jsWarn() : spec.psiWarn();
       double alarm = categorical ? spec.jsAlarm() : spec.psiAlarm();
-      out.add(new FeatureDrift(ref.feature(), ref.kind(), categorical ? "js" : "psi", value, warn, alarm, Divergence.status(value, warn, alarm), rows, ref.rows()));
+      boolean excluded = !ref.kind().equals(ReferenceBins.PREDICTION) && spec.exclude().contains(ref.feature());
+      String status = excluded ? EXCLUDED : Divergence.status(value, warn, alarm);
+      out.add(new FeatureDrift(ref.feature(), ref.kind(), categorical ? "js" : "psi", value, warn, alarm, status, rows, ref.rows()));
     }
     return out;
   }
