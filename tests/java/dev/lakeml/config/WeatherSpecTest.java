@@ -51,7 +51,7 @@ class WeatherSpecTest {
   @Test
   void misusesNameTheKey() throws Exception {
     assertTrue(broken("metric = rmse", "metric = auc").contains("model.promotion.metric: must be rmse or mae or r2 for task = regression"), "metric");
-    assertTrue(broken("estimator = gbt ", "estimator = logistic_regression ").contains("model.estimator"), "estimator");
+    assertTrue(broken("estimator = linear_regression", "estimator = logistic_regression").contains("model.estimator"), "estimator");
     assertTrue(broken("lags = [1, 2, 3, 7]", "lags = [0]").contains("gold.trailing[0].lags"), "lags");
     assertTrue(broken("aggregate = lag, of = temp_min_c, lags = [1]", "aggregate = mean, of = temp_min_c, lags = [1]").contains("aggregate = lag"), "lags need lag");
     assertTrue(broken("    values = [PRCP, TMAX, TMIN, AWND, WT01, WT14, WT16, WT18]\n", "").contains("silver.pivot.values"), "values");

@@ -107,7 +107,7 @@ class WeatherPipelineEndToEndTest {
   void theRegressionModelBeatsPersistenceAndItsForecastsAreMonitored() {
     Row m = spark.sql("SELECT version, estimator, metrics['rmse'], metrics['mae'], metrics['r2'], metrics['eval_rows'] FROM ops.model_registry").first();
     assertEquals(1, m.getInt(0));
-    assertEquals("gbt", m.getString(1));
+    assertEquals("linear_regression", m.getString(1));
     double rmse = m.getDouble(2);
     // "tomorrow = today" on the same 2014 evaluation rows
     double persistence =
@@ -130,7 +130,7 @@ class WeatherPipelineEndToEndTest {
     assertTrue(perf.getDouble(2) <= perf.getDouble(1));
     assertTrue(perf.isNullAt(4), "no AUC for a regressor");
     assertTrue(firstRun.contains("realized rmse"), firstRun);
-    assertTrue(firstRun.contains("Champion model next_day_temp_max v1 (gbt)") && firstRun.contains("RMSE"), firstRun);
+    assertTrue(firstRun.contains("Champion model next_day_temp_max v1 (linear_regression)") && firstRun.contains("RMSE"), firstRun);
   }
 
   @Test
