@@ -50,11 +50,11 @@ class WeatherSpecTest {
 
   @Test
   void misusesNameTheKey() throws Exception {
-    assertTrue(broken("metric = rmse", "metric = auc").contains("model.promotion.metric: must be rmse or mae or r2 for task = regression"), "metric");
+    assertTrue(broken("metric = rmse", "metric = auc").contains("key 'model.promotion.metric' must be rmse or mae or r2 for task = regression"), "metric");
     assertTrue(broken("estimator = linear_regression", "estimator = logistic_regression").contains("model.estimator"), "estimator");
     assertTrue(broken("lags = [1, 2, 3, 7]", "lags = [0]").contains("gold.trailing[0].lags"), "lags");
     assertTrue(broken("aggregate = lag, of = temp_min_c, lags = [1]", "aggregate = mean, of = temp_min_c, lags = [1]").contains("aggregate = lag"), "lags need lag");
     assertTrue(broken("    values = [PRCP, TMAX, TMIN, AWND, WT01, WT14, WT16, WT18]\n", "").contains("silver.pivot.values"), "values");
-    assertTrue(broken("task = regression", "task = forecast").contains("model.task: must be one of classification, regression"), "task");
+    assertTrue(broken("task = regression", "task = forecast").contains("key 'model.task' must be one of classification, regression"), "task");
   }
 }
