@@ -66,11 +66,11 @@ class RequeueTest {
       dims.add(
           new PipelineSpec.Refined(
               d.table(), d.quarantineTable(), new PipelineSpec.FileInput(dir.resolve(d.table() + ".csv").toString(), "csv", d.file().options()),
-              d.recordSchema(), d.key(), d.lookups(), d.columns(), d.required(), d.expectations(), d.description(), false));
+              d.recordSchema(), d.key(), d.lookups(), d.columns(), d.required(), d.expectations(), d.description(), false, d.pivot()));
     }
     PipelineSpec.Refined v = s.silver();
     PipelineSpec.Refined silver =
-        new PipelineSpec.Refined(v.table(), v.quarantineTable(), v.file(), v.recordSchema(), v.key(), v.lookups(), v.columns(), v.required(), v.expectations(), v.description(), false);
+        new PipelineSpec.Refined(v.table(), v.quarantineTable(), v.file(), v.recordSchema(), v.key(), v.lookups(), v.columns(), v.required(), v.expectations(), v.description(), false, v.pivot());
     return new PipelineSpec(s.name(), s.description(), s.owner(), s.file(), s.source(), s.bronzeTable(), dims, silver, s.gold(), s.model(), s.score(), s.monitor());
   }
 

@@ -85,6 +85,10 @@ final class RunObservation {
       if (auc != null) {
         b.addHistory(new MetricPoint("model AUC by version", "v" + m.version(), auc));
       }
+      Double rmse = m.metrics().get("rmse");
+      if (rmse != null) {
+        b.addHistory(new MetricPoint("model RMSE by version", "v" + m.version(), rmse));
+      }
     }
     if (lakehouse.exists(RunLedger.TABLE)) {
       List<Row> runs =

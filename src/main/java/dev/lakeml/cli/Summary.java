@@ -28,13 +28,17 @@ final class Summary {
         .ifPresent(
             (ModelVersion m) ->
                 out.printf(
-                    "Champion model %s v%d (%s), trained on %s v%d: AUC %.3f, PR-AUC %.3f, log-loss %.3f on %s%n",
+                    "Champion model %s v%d (%s), trained on %s v%d: %s on %s%n",
                     m.name(), m.version(), m.estimator(), m.trainingTable(), m.trainingTableVersion(),
-                    m.metrics().get("auc"), m.metrics().get("pr_auc"), m.metrics().get("log_loss"), m.evaluateWindow()));
+                    spec.model().task() == dev.lakeml.config.PipelineSpec.Task.REGRESSION
+                        ? dev.lakeml.jobs.TrainJob.headline(spec.model(), m.metrics()).toUpperCase().replace(" N/A", " n/a")
+                        : String.format("AUC %.3f, PR-AUC %.3f, log-loss %.3f", m.metrics().get("auc"), m.metrics().get("pr_auc"), m.metrics().get("log_loss")),
+                    m.evaluateWindow()));
     String preds = "gold." + spec.score().table();
     out.println("Next:");
     out.println("  ./scripts/lakeml sql \"SHOW TABLES IN gold\"");
-    out.println("  ./scripts/lakeml sql \"SELECT model_version, count(*), avg(probability) FROM " + preds + " GROUP BY model_version\"");
+    String avg = spec.model().task() == dev.lakeml.config.PipelineSpec.Task.REGRESSION ? "avg(prediction)" : "avg(probability)";
+    out.println("  ./scripts/lakeml sql \"SELECT model_version, count(*), " + avg + " FROM " + preds + " GROUP BY model_version\"");
     out.println("  ./scripts/lakeml history silver." + spec.silver().table());
     out.println("  ./scripts/lakeml sql \"SELECT * FROM ops.runs ORDER BY started_at DESC\" --limit 5");
   }

@@ -93,14 +93,24 @@ public record PipelineSpec(
       List<String> required,
       List<CheckSpec> expectations,
       String description,
-      boolean profile) {
-    /** Without {@code profile}: the table is not profiled. */
+      boolean profile,
+      Pivot pivot) {
+    /** Without {@code profile} and {@code pivot}: the table is not profiled and has no pivot step. */
     public Refined(
         String table, String quarantineTable, FileInput file, String recordSchema, String key, List<Lookup> lookups, Map<String, String> columns,
         List<String> required, List<CheckSpec> expectations, String description) {
-      this(table, quarantineTable, file, recordSchema, key, lookups, columns, required, expectations, description, false);
+      this(table, quarantineTable, file, recordSchema, key, lookups, columns, required, expectations, description, false, null);
     }
   }
+
+  /**
+   * Long records (one per entity, day and measure, as many APIs return them) pivoted to one row per
+   * {@code keys}: each value of {@code column} listed in {@code values} becomes a column holding that
+   * record's {@code value}; records of other values are ignored. Re-pulled copies of one (keys,
+   * column) record are collapsed first (newest file wins). The refined table's {@code key} names the
+   * row's id: one of {@code keys}, or a new column {@code concat_ws('|', keys)}.
+   */
+  public record Pivot(List<String> keys, String column, String value, List<String> values) {}
 
   /** A dimension read from a file instead of from bronze. */
   public record FileInput(String path, String format, Map<String, String> options) {}
@@ -124,21 +134,30 @@ public record PipelineSpec(
       List<Trailing> trailing,
       List<CheckSpec> expectations,
       String description,
-      boolean profile) {
-    /** Without {@code profile}: the table is not profiled. */
+      boolean profile,
+      String labelType) {
+    /** A feature table with an integer (class) label, not profiled. */
     public Features(
         String table, String candidatesTable, String quarantineTable, String eventDate, String label, String labelExpr, Map<String, String> columns,
         List<Trailing> trailing, List<CheckSpec> expectations, String description) {
-      this(table, candidatesTable, quarantineTable, eventDate, label, labelExpr, columns, trailing, expectations, description, false);
+      this(table, candidatesTable, quarantineTable, eventDate, label, labelExpr, columns, trailing, expectations, description, false, "int");
     }
   }
 
-  /** A trailing aggregate over the {@code days} days strictly before the row's event date; {@code of} defaults to the label. */
+  /**
+   * A trailing aggregate over the {@code days} days strictly before the row's event date; {@code of}
+   * defaults to the label. {@code LAG} is the value of {@code of} exactly {@code days} days before
+   * (the day's mean when the group has several rows that day; null when it has none).
+   */
   public record Trailing(String name, List<String> groupBy, int days, Aggregate aggregate, String of) {}
 
   public enum Aggregate {
     COUNT,
-    MEAN
+    MEAN,
+    SUM,
+    MIN,
+    MAX,
+    LAG
   }
 
   /** The model: features, estimator and a time-ordered split. */
@@ -155,7 +174,14 @@ public record PipelineSpec(
       long seed,
       ClassWeight classWeight,
       Tuning tuning,
-      Promotion promotion) {
+      Promotion promotion,
+      Task task) {
+    /** A classification model. */
+    public Model(
+        String name, List<String> categorical, List<String> numeric, Estimator estimator, Map<String, String> params, LocalDate trainFrom,
+        LocalDate trainBefore, LocalDate evaluateFrom, LocalDate evaluateBefore, long seed, ClassWeight classWeight, Tuning tuning, Promotion promotion) {
+      this(name, categorical, numeric, estimator, params, trainFrom, trainBefore, evaluateFrom, evaluateBefore, seed, classWeight, tuning, promotion, Task.CLASSIFICATION);
+    }
 
     /**
      * This model with another time-ordered split (a tuning split keeps its distance to train-before).
@@ -177,14 +203,40 @@ public record PipelineSpec(
         }
         t = new Tuning(tuneFrom, tuning.grid());
       }
-      return new Model(name, categorical, numeric, estimator, params, trainFrom, trainBefore, evaluateFrom, evaluateBefore, seed, classWeight, t, promotion);
+      return new Model(name, categorical, numeric, estimator, params, trainFrom, trainBefore, evaluateFrom, evaluateBefore, seed, classWeight, t, promotion, task);
     }
   }
 
+  /** What the model predicts: a class probability (binary label 0/1) or a number. */
+  public enum Task {
+    CLASSIFICATION,
+    REGRESSION;
+
+    /** The metrics the promotion gate may compare for this task; the first is the default. */
+    public List<String> metrics() {
+      return this == CLASSIFICATION ? List.of("auc", "pr_auc") : List.of("rmse", "mae", "r2");
+    }
+
+    /** True when a smaller value of {@code metric} is better (errors), false for scores (AUC, R²). */
+    public static boolean lowerIsBetter(String metric) {
+      return metric.equals("rmse") || metric.equals("mae") || metric.equals("log_loss");
+    }
+  }
+
+  /** {@code gbt} and {@code random_forest} serve both tasks; the linear ones one task each. */
   public enum Estimator {
     GBT,
     LOGISTIC_REGRESSION,
-    RANDOM_FOREST
+    RANDOM_FOREST,
+    LINEAR_REGRESSION;
+
+    public boolean supports(Task task) {
+      return switch (this) {
+        case LOGISTIC_REGRESSION -> task == Task.CLASSIFICATION;
+        case LINEAR_REGRESSION -> task == Task.REGRESSION;
+        default -> true;
+      };
+    }
   }
 
   /** How training rows are weighted by class: {@code balanced} weighs each class by n / (2 * n_class). */
@@ -289,17 +341,24 @@ public record PipelineSpec(
             trailing(g),
             checks(g),
             g.string("description", ""),
-            g.bool("profile", true));
+            g.bool("profile", true),
+            labelType(g, r));
     g.finish();
 
     ConfigReader m = r.object("model");
     ConfigReader split = m.object("split");
+    Task task = m.enumValue("task", Task.class, Task.CLASSIFICATION);
+    Estimator estimator = m.enumValue("estimator", Estimator.class, Estimator.GBT);
+    if (!estimator.supports(task)) {
+      throw Errors.config(file, m.path("estimator"), "'" + ConfigReader.name(estimator) + "' cannot be used with task = " + ConfigReader.name(task)
+          + (task == Task.REGRESSION ? "; use gbt, random_forest or linear_regression." : "; use gbt, random_forest or logistic_regression."));
+    }
     Model model =
         new Model(
             m.identifier("name"),
             m.identifiers("categorical"),
             m.identifiers("numeric"),
-            m.enumValue("estimator", Estimator.class, Estimator.GBT),
+            estimator,
             m.map("params"),
             date(split, "train-from"),
             date(split, "train-before"),
@@ -308,8 +367,15 @@ public record PipelineSpec(
             m.integer("seed", 42, 0, Integer.MAX_VALUE),
             m.enumValue("class-weight", ClassWeight.class, ClassWeight.NONE),
             tuning(m.object("tuning")),
-            promotion(m.object("promotion")));
+            promotion(m.object("promotion"), task),
+            task);
     split.finish();
+    if (task == Task.REGRESSION && model.tuning().enabled()) {
+      throw Errors.config(file, "model.tuning", "is not supported yet with task = regression (the tuner scores candidates by AUC). Remove the grid.");
+    }
+    if (task == Task.REGRESSION && model.classWeight() != ClassWeight.NONE) {
+      throw Errors.config(file, "model.class-weight", "applies to classification only; remove it with task = regression.");
+    }
     if (model.tuning().enabled()
         && (!model.tuning().tuneFrom().isAfter(model.trainFrom()) || !model.tuning().tuneFrom().isBefore(model.trainBefore()))) {
       throw Errors.config(file, "model.tuning.tune-from", "must lie inside the training window (train-from, train-before), got " + model.tuning().tuneFrom() + ".");
@@ -387,10 +453,22 @@ public record PipelineSpec(
     return new Tuning(tuneFrom, grid);
   }
 
-  private static Promotion promotion(ConfigReader p) {
-    String metric = p.string("metric", "auc");
-    if (!metric.equals("auc") && !metric.equals("pr_auc")) {
-      throw Errors.config(p.file(), p.path("metric"), "must be auc or pr_auc, got '" + metric + "'.");
+  /** {@code gold.label-type}: int (a 0/1 class) or double; default double for a regression model, else int. */
+  private static String labelType(ConfigReader g, ConfigReader root) {
+    ConfigReader m = root.object("model");
+    boolean regression = m.has("task") && m.string("task").equalsIgnoreCase("regression");
+    String type = g.string("label-type", regression ? "double" : "int");
+    if (!type.equals("int") && !type.equals("double")) {
+      throw Errors.config(g.file(), g.path("label-type"), "must be int or double, got '" + type + "'.");
+    }
+    return type;
+  }
+
+  private static Promotion promotion(ConfigReader p, Task task) {
+    String metric = p.string("metric", task.metrics().get(0));
+    if (!task.metrics().contains(metric)) {
+      throw Errors.config(
+          p.file(), p.path("metric"), "must be " + String.join(" or ", task.metrics()) + " for task = " + ConfigReader.name(task) + ", got '" + metric + "'.");
     }
     Promotion out = new Promotion(metric, p.number("min-improvement", 0.0, -1, 1));
     p.finish();
@@ -493,8 +571,33 @@ public record PipelineSpec(
             r.identifiers("required"),
             checks(r),
             r.string("description", ""),
-            r.bool("profile", !fromFile));
+            r.bool("profile", !fromFile),
+            pivot(r.object("pivot"), fromFile));
     r.finish();
+    return out;
+  }
+
+  private static Pivot pivot(ConfigReader p, boolean fromFile) {
+    if (!p.has("keys") && !p.has("column") && !p.has("value") && !p.has("values")) {
+      p.finish();
+      return null;
+    }
+    if (fromFile) {
+      throw Errors.config(p.file(), p.path("keys"), "belongs to a pivot, which is supported on the silver table only, not on dimensions.");
+    }
+    Pivot out = new Pivot(p.identifiers("keys"), p.identifier("column"), p.identifier("value"), p.strings("values"));
+    if (out.keys().isEmpty()) {
+      throw Errors.config(p.file(), p.path("keys"), "must list the columns one pivoted row is keyed by, e.g. [station, date].");
+    }
+    if (out.values().isEmpty()) {
+      throw Errors.config(p.file(), p.path("values"), "must list the values of '" + out.column() + "' that become columns, e.g. [PRCP, TMAX].");
+    }
+    for (String v : out.values()) {
+      if (!v.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        throw Errors.config(p.file(), p.path("values"), "must list values usable as column names (letters, digits, underscore), got '" + v + "'.");
+      }
+    }
+    p.finish();
     return out;
   }
 
@@ -510,13 +613,37 @@ public record PipelineSpec(
   private static List<Trailing> trailing(ConfigReader r) {
     List<Trailing> out = new ArrayList<>();
     for (ConfigReader t : r.objects("trailing")) {
-      out.add(
-          new Trailing(
-              t.identifier("name"),
-              t.identifiers("group-by"),
-              t.integer("days", 7, 1, 366),
-              t.enumValue("aggregate", Aggregate.class, Aggregate.MEAN),
-              t.has("of") ? t.identifier("of") : null));
+      String name = t.identifier("name");
+      List<String> groupBy = t.identifiers("group-by");
+      Aggregate aggregate = t.enumValue("aggregate", Aggregate.class, Aggregate.MEAN);
+      String of = t.has("of") ? t.identifier("of") : null;
+      if (t.has("lags")) {
+        // lags = [1, 2, 3]: one LAG feature per entry, named <name>_<k>
+        if (aggregate != Aggregate.LAG || t.has("days")) {
+          throw Errors.config(t.file(), t.path("lags"), "is read only with aggregate = lag and without days (lags = [1, 2, 3] gives <name>_1 .. <name>_3).");
+        }
+        List<String> lags = t.strings("lags");
+        if (lags.isEmpty()) {
+          throw Errors.config(t.file(), t.path("lags"), "must list at least one lag in days, e.g. [1, 2, 3].");
+        }
+        for (String k : lags) {
+          int days;
+          try {
+            days = Integer.parseInt(k.trim());
+          } catch (NumberFormatException e) {
+            days = -1;
+          }
+          if (days < 1 || days > 366) {
+            throw Errors.config(t.file(), t.path("lags"), "must list whole numbers of days between 1 and 366, got '" + k + "'.");
+          }
+          out.add(new Trailing(name + "_" + days, groupBy, days, aggregate, of));
+        }
+      } else {
+        out.add(new Trailing(name, groupBy, t.integer("days", 7, 1, 366), aggregate, of));
+      }
+      if (aggregate != Aggregate.COUNT && aggregate != Aggregate.MEAN && of == null) {
+        throw Errors.config(t.file(), t.path("of"), "is required with aggregate = " + ConfigReader.name(aggregate) + ": the column to aggregate.");
+      }
       t.finish();
     }
     return out;

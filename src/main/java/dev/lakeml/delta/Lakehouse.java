@@ -154,6 +154,26 @@ public final class Lakehouse {
     }
   }
 
+  /**
+   * Adds the columns of {@code wanted} that {@code table} lacks (nullable, at the end), so a table
+   * created by an older lakeml keeps taking appends after a ledger grew a column. No-op when absent.
+   */
+  public void addMissingColumns(TableId table, org.apache.spark.sql.types.StructType wanted) {
+    if (!exists(table)) {
+      return;
+    }
+    List<String> have = List.of(read(table).columns());
+    List<String> add = new ArrayList<>();
+    for (org.apache.spark.sql.types.StructField f : wanted.fields()) {
+      if (!have.contains(f.name())) {
+        add.add("`" + f.name() + "` " + f.dataType().sql());
+      }
+    }
+    if (!add.isEmpty()) {
+      spark.sql("ALTER TABLE delta.`" + path(table) + "` ADD COLUMNS (" + String.join(", ", add) + ")");
+    }
+  }
+
   /** How a commit changes the table. */
   public record Write(SaveMode mode, String replaceWhere, List<String> partitionBy, String txnAppId, long txnVersion) {
     public static Write append() {

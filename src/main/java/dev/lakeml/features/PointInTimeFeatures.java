@@ -6,6 +6,8 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -33,7 +35,7 @@ public final class PointInTimeFeatures {
     Dataset<Row> base =
         silver
             .withColumn(EVENT_DATE, expr(spec.eventDate()).cast("date"))
-            .withColumn(spec.label(), expr(spec.labelExpr()).cast("int"));
+            .withColumn(spec.label(), expr(spec.labelExpr()).cast(spec.labelType()));
     for (Map.Entry<String, String> c : spec.columns().entrySet()) {
       base = base.withColumn(c.getKey(), expr(c.getValue()));
     }
@@ -72,6 +74,9 @@ public final class PointInTimeFeatures {
     }
     List<Column> dayGroups = new ArrayList<>(groups);
     dayGroups.add(col(EVENT_DATE));
+    if (t.aggregate() != PipelineSpec.Aggregate.COUNT && t.aggregate() != PipelineSpec.Aggregate.MEAN) {
+      return trailingOfValues(base, t, of, groups, dayGroups);
+    }
     Dataset<Row> daily =
         base.groupBy(dayGroups.toArray(new Column[0]))
             .agg(count(lit(1)).as("_n"), sum(t.aggregate() == PipelineSpec.Aggregate.MEAN ? col(of).cast("double") : lit(0.0)).as("_s"))
@@ -86,6 +91,32 @@ public final class PointInTimeFeatures {
             : when(n.isNull().or(n.equalTo(0)), lit(null).cast("double")).otherwise(s.divide(n));
     List<Column> sel = new ArrayList<>(dayGroups);
     sel.add(value.as(t.name()));
+    return daily.select(sel.toArray(new Column[0]));
+  }
+
+  /**
+   * SUM, MIN, MAX over the non-null values of {@code of} in the days strictly before; LAG is the
+   * (daily mean) value exactly {@code days} days before. Null when the window holds no value.
+   */
+  private static Dataset<Row> trailingOfValues(Dataset<Row> base, PipelineSpec.Trailing t, String of, List<Column> groups, List<Column> dayGroups) {
+    Column v = col(of).cast("double");
+    Dataset<Row> daily =
+        base.groupBy(dayGroups.toArray(new Column[0]))
+            .agg(count(v).as("_n"), sum(v).as("_s"), min(v).as("_min"), max(v).as("_max"))
+            .withColumn("_day", datediff(col(EVENT_DATE), lit("1970-01-01")));
+    boolean lag = t.aggregate() == PipelineSpec.Aggregate.LAG;
+    WindowSpec window =
+        Window.partitionBy(groups.toArray(new Column[0])).orderBy(col("_day")).rangeBetween(-t.days(), lag ? -t.days() : -1);
+    Column n = sum(col("_n")).over(window);
+    Column value =
+        switch (t.aggregate()) {
+          case SUM -> sum(col("_s")).over(window);
+          case MIN -> min(col("_min")).over(window);
+          case MAX -> max(col("_max")).over(window);
+          default -> sum(col("_s")).over(window).divide(n);
+        };
+    List<Column> sel = new ArrayList<>(dayGroups);
+    sel.add(when(n.isNull().or(n.equalTo(0)), lit(null).cast("double")).otherwise(value).as(t.name()));
     return daily.select(sel.toArray(new Column[0]));
   }
 

@@ -70,8 +70,14 @@ public final class MonitorJob implements Job {
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
           b.model() + " v" + b.modelVersion() + " has no reference bins in " + ReferenceStore.TABLE + " (trained before monitoring existed): retrain with ./scripts/lakeml train --force");
     }
+    // A classifier's batch holds the probability, a regressor's only the predicted value.
+    boolean regression = !List.of(batch.columns()).contains(ReferenceBins.PREDICTION_COLUMN);
+    String predicted = regression ? dev.lakeml.ml.Regression.PREDICTION : ReferenceBins.PREDICTION_COLUMN;
     Dataset<Row> scored =
-        ctx.lakehouse().read(features, featureVersion).drop(ReferenceBins.PREDICTION_COLUMN).join(batch.select(key, ReferenceBins.PREDICTION_COLUMN), key);
+        ctx.lakehouse()
+            .read(features, featureVersion)
+            .drop(ReferenceBins.PREDICTION_COLUMN)
+            .join(batch.select(col(key), col(predicted).as(ReferenceBins.PREDICTION_COLUMN)), key);
     // Labels come from the newest version of the feature table: they arrive after the scoring run.
     Dataset<Row> labelled =
         labelVersion == featureVersion
@@ -89,7 +95,10 @@ public final class MonitorJob implements Job {
     try {
       List<FeatureDrift> drift = FeatureDrift.measure(cached, refs, ctx.spec().monitor());
       long rows = drift.get(0).rows();
-      RealizedPerformance perf = RealizedPerformance.of(cached.filter(col(label).isNotNull()), label);
+      RealizedPerformance perf =
+          regression
+              ? RealizedPerformance.ofRegression(cached.filter(col(label).isNotNull()), label)
+              : RealizedPerformance.of(cached.filter(col(label).isNotNull()), label);
       long[] v = ledger.record(ctx.runId(), b, drift, rows, perf);
       FeatureDrift worst =
           drift.stream().filter(d -> !d.status().equals(FeatureDrift.EXCLUDED)).max(Comparator.comparingDouble(FeatureDrift::value)).orElse(drift.get(0));
@@ -105,12 +114,19 @@ public final class MonitorJob implements Job {
           Map.of(MonitorLedger.DRIFT.toString(), v[0], MonitorLedger.PERFORMANCE.toString(), v[1]),
           Map.of(MonitorLedger.DRIFT.toString(), (long) drift.size()),
           String.format(
-              "run %s (%,d rows, %s v%d): %d alarm, %d warn of %d inputs%s; worst %s %s %.3f; prediction psi %.3f; realized auc %s, calibration error %.3f on %,d labelled",
+              "run %s (%,d rows, %s v%d): %d alarm, %d warn of %d inputs%s; worst %s %s %.3f; prediction psi %.3f; %s on %,d labelled",
               scoringRun, rows, b.model(), b.modelVersion(), alarms, warns, drift.size(), excluded.isEmpty() ? "" : " (not alarming by monitor.exclude: " + excluded + ")",
               worst.feature(), worst.metric(), worst.value(), prediction.value(),
-              perf.auc() == null ? "n/a" : String.format("%.3f", perf.auc()), perf.calibrationError(), perf.labelledRows()));
+              regression
+                  ? String.format("realized rmse %s, mae %s", fmt(perf.rmse()), fmt(perf.mae()))
+                  : String.format("realized auc %s, calibration error %.3f", fmt(perf.auc()), perf.calibrationError()),
+              perf.labelledRows()));
     } finally {
       cached.unpersist();
     }
+  }
+
+  private static String fmt(Double v) {
+    return v == null ? "n/a" : String.format("%.3f", v);
   }
 }

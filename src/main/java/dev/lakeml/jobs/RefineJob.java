@@ -60,12 +60,19 @@ public final class RefineJob implements Job {
       return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
     }
     Dataset<Row> parsed = Refiner.parseBronze(ctx.lakehouse().read(ctx.bronze(), bronzeVersion), spec.recordSchema());
-    Refiner.Output out = Refiner.refine(Refiner.dedupe(parsed, spec.key()), spec, dims);
+    Refiner.Output out = Refiner.refine(Refiner.prepare(parsed, spec), spec, dims);
     commit(ctx, silver, TableId.of(silver.layer(), spec.quarantineTable()), out, spec.expectations(), bronzeVersion, lineage, written, rows);
     long bronzeRows = ctx.lakehouse().read(ctx.bronze(), bronzeVersion).count();
     long quarantined = rows.get(TableId.of(silver.layer(), spec.quarantineTable()).toString());
     long duplicates = bronzeRows - rows.get(silver.toString()) - quarantined;
     double profiled = spec.profile() ? profile(ctx, silver, written.get(silver.toString())) : 0;
+    if (spec.pivot() != null) {
+      summary.append(
+          String.format(
+              "%,d bronze records pivoted by %s -> %,d in %s v%d, %,d quarantined",
+              bronzeRows, spec.pivot().keys(), rows.get(silver.toString()), silver, written.get(silver.toString()), quarantined));
+      return new StageResult(name(), StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
+    }
     summary.append(
         String.format(
             "%,d bronze records -> %,d in %s v%d, %,d quarantined, %,d re-pulled duplicates collapsed%s",

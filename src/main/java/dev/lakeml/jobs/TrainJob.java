@@ -57,7 +57,7 @@ public final class TrainJob implements Job {
       }
       return new StageResult(
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
-          String.format("%s v%d already trained on %s v%d (auc %.3f)", v.name(), v.version(), gold, goldVersion, v.metrics().get("auc")));
+          String.format("%s v%d already trained on %s v%d (%s)", v.name(), v.version(), gold, goldVersion, headline(spec, v.metrics())));
     }
     Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
     Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec);
@@ -96,8 +96,8 @@ public final class TrainJob implements Job {
         Map.of(ModelRegistry.TABLE.toString(), registryVersion),
         Map.of(),
         String.format(
-            "%s v%d (%s) on %s v%d: auc %.3f, pr_auc %.3f, log_loss %.3f on %s; now %s",
-            v.name(), v.version(), v.estimator(), gold, goldVersion, m.get("auc"), m.get("pr_auc"), m.get("log_loss"), v.evaluateWindow(),
+            "%s v%d (%s) on %s v%d: %s on %s; now %s",
+            v.name(), v.version(), v.estimator(), gold, goldVersion, headline(spec, m), v.evaluateWindow(),
             aliases.action().equals(ModelAliases.FIRST_CHAMPION) ? "champion (first version)" : "challenger (./scripts/lakeml promote runs the gate)"));
   }
 
@@ -107,14 +107,30 @@ public final class TrainJob implements Job {
     List<Column> keep = new ArrayList<>();
     spec.numeric().forEach(c -> keep.add(functions.col(c)));
     spec.categorical().forEach(c -> keep.add(functions.col(c)));
-    keep.add(org.apache.spark.ml.functions.vector_to_array(functions.col(Trainer.PROBABILITY), "float64").getItem(1).as(ReferenceBins.PREDICTION_COLUMN));
-    Dataset<Row> scored = model.transform(trainWindow).select(keep.toArray(new Column[0])).persist();
+    Dataset<Row> transformed = model.transform(trainWindow);
+    // The prediction's reference: a classifier's probability of the positive class, a regressor's value.
+    keep.add(
+        spec.task() == PipelineSpec.Task.REGRESSION
+            ? functions.col(dev.lakeml.ml.Regression.PREDICTION).as(ReferenceBins.PREDICTION_COLUMN)
+            : org.apache.spark.ml.functions.vector_to_array(functions.col(Trainer.PROBABILITY), "float64").getItem(1).as(ReferenceBins.PREDICTION_COLUMN));
+    Dataset<Row> scored = transformed.select(keep.toArray(new Column[0])).persist();
     try {
       List<ReferenceBins> bins = ReferenceBins.compute(scored, spec.numeric(), spec.categorical(), ctx.spec().monitor().bins(), ctx.spec().monitor().topCategories());
       new ReferenceStore(ctx.lakehouse()).save(v.name(), v.version(), v.trainWindow(), bins, ctx.runId());
     } finally {
       scored.unpersist();
     }
+  }
+
+  /** The evaluation metrics of the model's task, e.g. "auc 0.598, pr_auc 0.205, log_loss 0.458". */
+  public static String headline(PipelineSpec.Model spec, Map<String, Double> m) {
+    List<String> names = spec.task() == PipelineSpec.Task.REGRESSION ? List.of("rmse", "mae", "r2") : List.of("auc", "pr_auc", "log_loss");
+    List<String> parts = new ArrayList<>();
+    for (String n : names) {
+      Double v = m.get(n);
+      parts.add(n + " " + (v == null ? "n/a" : String.format("%.3f", v)));
+    }
+    return String.join(", ", parts);
   }
 
   static String deltaVersion() {

@@ -43,10 +43,14 @@ public record GateEvidence(
     if (evalRows == 0) {
       reasons.add("the evaluation window " + evalWindow + " of " + evalTable + " v" + evalTableVersion + " has no rows");
     }
-    if (championValue != null && !(challengerValue >= championValue + minImprovement)) {
+    // Errors (rmse, mae) must go down by the margin, scores (auc, r2) up.
+    boolean lower = dev.lakeml.config.PipelineSpec.Task.lowerIsBetter(metric);
+    if (championValue != null
+        && !(lower ? challengerValue <= championValue - minImprovement : challengerValue >= championValue + minImprovement)) {
       reasons.add(
           String.format(
-              "%s %.4f does not beat the champion's %.4f by the required %.4f", metric, challengerValue, championValue, minImprovement));
+              "%s %.4f does not beat the champion's %.4f by the required %.4f (%s is better)",
+              metric, challengerValue, championValue, minImprovement, lower ? "lower" : "higher"));
     }
     return new GateEvidence(
         metric, minImprovement, evalTable, evalTableVersion, evalWindow, evalRows, challengerValue, championValue,

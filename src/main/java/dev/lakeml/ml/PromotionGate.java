@@ -72,6 +72,9 @@ public final class PromotionGate {
   }
 
   static double metric(Dataset<Row> scored, String label, String metric) {
+    if (!metric.equals("auc") && !metric.equals("pr_auc")) {
+      return Regression.metric(scored, label, metric);
+    }
     return new BinaryClassificationEvaluator()
         .setLabelCol(label)
         .setRawPredictionCol(Trainer.PROBABILITY)

@@ -63,8 +63,10 @@ public final class Replay {
     Dataset<Row> keys = original.select(key);
     Dataset<Row> features = lakehouse.read(TableId.parse(featureTable), featureVersion).join(keys, key);
     Dataset<Row> replayed = Scorer.score(registry.load(model), features, key, model, featureTable, featureVersion, runId);
-    Dataset<Row> a = original.select(col(key), col("probability").as("p0"), col("prediction").as("y0"), lit(1).as("in0"));
-    Dataset<Row> b = replayed.select(col(key), col("probability").as("p1"), col("prediction").as("y1"), lit(1).as("in1"));
+    // A classifier's rows: probability and class; a regressor's: the predicted value (compared as p).
+    String p = List.of(original.columns()).contains("probability") ? "probability" : "prediction";
+    Dataset<Row> a = original.select(col(key), col(p).cast("double").as("p0"), col("prediction").as("y0"), lit(1).as("in0"));
+    Dataset<Row> b = replayed.select(col(key), col(p).cast("double").as("p1"), col("prediction").as("y1"), lit(1).as("in1"));
     Row r =
         a.join(b, scala.collection.JavaConverters.asScalaBuffer(List.of(key)).toSeq(), "full_outer")
             .agg(

@@ -51,6 +51,9 @@ public final class Trainer {
   private Trainer() {}
 
   public static Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec) {
+    if (spec.task() == PipelineSpec.Task.REGRESSION) {
+      return Regression.train(gold, label, spec);
+    }
     Dataset<Row> train = window(gold, spec.trainFrom().toString(), spec.trainBefore().toString());
     Dataset<Row> eval = window(gold, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
     Row counts =
@@ -134,7 +137,7 @@ public final class Trainer {
   static Pipeline pipeline(String label, PipelineSpec.Model spec, Map<String, String> params) {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> vectorInputs = new ArrayList<>();
-    boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION;
+    boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION || spec.estimator() == PipelineSpec.Estimator.LINEAR_REGRESSION;
     if (!spec.categorical().isEmpty()) {
       String[] in = spec.categorical().toArray(new String[0]);
       String[] idx = spec.categorical().stream().map(c -> c + "_idx").toArray(String[]::new);
@@ -161,7 +164,7 @@ public final class Trainer {
       vectorInputs.addAll(List.of(imp));
     }
     stages.add(new VectorAssembler().setInputCols(vectorInputs.toArray(new String[0])).setOutputCol(FEATURES).setHandleInvalid("keep"));
-    stages.add(estimator(label, spec, params));
+    stages.add(spec.task() == PipelineSpec.Task.REGRESSION ? Regression.estimator(label, spec, params) : estimator(label, spec, params));
     return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
   }
 
@@ -171,6 +174,7 @@ public final class Trainer {
           case GBT -> new GBTClassifier().setSeed(spec.seed()).setMaxBins(256);
           case RANDOM_FOREST -> new RandomForestClassifier().setSeed(spec.seed()).setMaxBins(256);
           case LOGISTIC_REGRESSION -> new LogisticRegression();
+          case LINEAR_REGRESSION -> throw new IllegalArgumentException("linear_regression is a regression estimator (model.task = regression)");
         };
     est.setLabelCol(label).setFeaturesCol(FEATURES).setProbabilityCol(PROBABILITY);
     // Every row carries a weight column (1.0 without class weights): fitted models then agree on params.
@@ -181,7 +185,7 @@ public final class Trainer {
     return est;
   }
 
-  private static void set(ProbabilisticClassifier<?, ?, ?> est, String name, String value, String key) {
+  static void set(org.apache.spark.ml.param.Params est, String name, String value, String key) {
     if (!est.hasParam(name)) {
       List<String> known = new ArrayList<>();
       for (Param<?> p : est.params()) {

@@ -57,7 +57,11 @@ public final class MonitorLedger {
           .add("calibration_error", DataTypes.DoubleType)
           .add("label_table", DataTypes.StringType)
           .add("label_table_version", DataTypes.LongType)
-          .add("monitored_at", DataTypes.TimestampType);
+          .add("monitored_at", DataTypes.TimestampType)
+          // regression models (null for classifiers)
+          .add("rmse", DataTypes.DoubleType)
+          .add("mae", DataTypes.DoubleType)
+          .add("r2", DataTypes.DoubleType);
 
   /** Which batch was measured, with which model, from which feature and label table versions. */
   public record Batch(String scoringRunId, String model, int modelVersion, String featureTable, long featureTableVersion, long labelTableVersion) {}
@@ -93,7 +97,8 @@ public final class MonitorLedger {
     Row p =
         RowFactory.create(
             runId, batch.scoringRunId(), batch.model(), batch.modelVersion(), scoredRows, perf.labelledRows(), perf.auc(), nan(perf.meanProbability()),
-            nan(perf.observedRate()), nan(perf.calibrationError()), batch.featureTable(), batch.labelTableVersion(), now);
+            nan(perf.observedRate()), nan(perf.calibrationError()), batch.featureTable(), batch.labelTableVersion(), now, perf.rmse(), perf.mae(), perf.r2());
+    lakehouse.addMissingColumns(PERFORMANCE, PERFORMANCE_SCHEMA); // a table written before the regression columns existed
     long pv = lakehouse.write(lakehouse.spark().createDataFrame(List.of(p), PERFORMANCE_SCHEMA), PERFORMANCE, Lakehouse.Write.append(), lineage);
     return new long[] {dv, pv};
   }

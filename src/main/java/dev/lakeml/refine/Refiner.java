@@ -95,15 +95,33 @@ public final class Refiner {
    * greatest file name, then the first position), so the same input always gives the same silver.
    */
   public static Dataset<Row> dedupe(Dataset<Row> parsed, String key) {
+    return dedupe(parsed, List.of(key));
+  }
+
+  /** {@link #dedupe(Dataset, String)} by several key columns; rows with a null key part are all kept. */
+  public static Dataset<Row> dedupe(Dataset<Row> parsed, List<String> keys) {
+    Column[] keyCols = keys.stream().map(org.apache.spark.sql.functions::col).toArray(Column[]::new);
+    Column complete = lit(true);
+    for (Column k : keyCols) {
+      complete = complete.and(k.isNotNull());
+    }
     var order =
-        Window.partitionBy(col(key))
+        Window.partitionBy(keyCols)
             .orderBy(
                 col("_file_modified_at").desc_nulls_last(),
                 col("_source_file").desc_nulls_last(),
                 col("_record_index").asc_nulls_last());
-    Dataset<Row> keyed = parsed.filter(col(key).isNotNull());
+    Dataset<Row> keyed = parsed.filter(complete);
     Dataset<Row> kept = keyed.withColumn("_rn", row_number().over(order)).filter("_rn = 1").drop("_rn");
-    return kept.unionByName(parsed.filter(col(key).isNull()));
+    return kept.unionByName(parsed.filter(org.apache.spark.sql.functions.not(complete)));
+  }
+
+  /**
+   * What {@link #refine} takes: parsed rows de-duplicated by the table's key, or, for a table with a
+   * {@code pivot}, long records pivoted to one row per pivot key ({@link LongRecords#pivot}).
+   */
+  public static Dataset<Row> prepare(Dataset<Row> parsed, PipelineSpec.Refined spec) {
+    return spec.pivot() == null ? dedupe(parsed, spec.key()) : LongRecords.pivot(parsed, spec.pivot(), spec.key());
   }
 
   /**
