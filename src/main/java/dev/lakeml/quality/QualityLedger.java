@@ -106,13 +106,14 @@ public final class QualityLedger {
   }
 
   /**
-   * Whether verdicts were recorded for {@code table} published at {@code version}. False after a
-   * crash between the table's commit and the ledger append: the caller audits the table again
-   * rather than leave that version out of the baselines.
+   * Whether verdicts were recorded for {@code table} published at {@code version} or later (the
+   * version a write reports can be a later metadata-only commit, e.g. the catalog's docs). False
+   * after a crash between the table's commit and the ledger append: the caller audits the table
+   * again rather than leave that version out of the baselines.
    */
   public boolean recorded(TableId table, long version) {
     return lakehouse.exists(TABLE)
-        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").equalTo(version))).isEmpty();
+        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).isEmpty();
   }
 
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
