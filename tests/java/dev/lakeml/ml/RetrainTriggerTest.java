@@ -112,8 +112,8 @@ class RetrainTriggerTest {
     assertFalse(d3.getBoolean(0), w3.summary());
     assertEquals("performance", d3.getString(1), "drift streak restarted after the retrain; auc below the floor");
     assertEquals(1, d3.getInt(3));
-    assertEquals("2001-06-29", d3.getString(9), "cool-down: 21 days after 2001-06-08");
-    assertTrue(String.join("|", d3.<String>getList(10)).contains("in cool-down until 2001-06-29"), d3.getList(10).toString());
+    assertEquals("2001-07-06", d3.getString(9), "cool-down: 21 days after the retrain as of 2001-06-15 (the day after window 2)");
+    assertTrue(String.join("|", d3.<String>getList(10)).contains("in cool-down until 2001-07-06"), d3.getList(10).toString());
     assertNull(d3.get(5));
     assertEquals(2, new ModelRegistry(lh).versions("flight_delay").size(), "no new version in the cool-down");
 
