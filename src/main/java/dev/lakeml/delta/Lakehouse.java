@@ -184,6 +184,19 @@ public final class Lakehouse {
     return Optional.empty();
   }
 
+  /** The lineage map lakeml stored with commit {@code version} of {@code table} (empty if none). */
+  public Map<String, Object> commitInfo(TableId table, long version) {
+    requireExists(table);
+    List<Row> rows =
+        DeltaTable.forPath(spark, path(table))
+            .history()
+            .filter(org.apache.spark.sql.functions.col("version").equalTo(version))
+            .select("userMetadata")
+            .collectAsList();
+    String meta = rows.isEmpty() ? null : rows.get(0).getString(0);
+    return meta == null || meta.isBlank() ? Map.of() : fromJson(meta);
+  }
+
   /** Creates the layer databases and registers every Delta table under the root, by name. */
   public List<TableId> registerAll() {
     List<TableId> found = new ArrayList<>();
