@@ -29,6 +29,7 @@ final class Commands {
     list.add(new QualityCommands.SuggestChecks());
     list.add(new JdbcCommand());
     list.add(new ExportCommand());
+    list.add(new ServeCommand());
     Map<String, Command> byName = new LinkedHashMap<>();
     for (Command c : list) {
       byName.put(c.name(), c);
