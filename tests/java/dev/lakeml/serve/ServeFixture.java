@@ -74,7 +74,11 @@ final class ServeFixture {
   }
 
   StageResult run(dev.lakeml.jobs.Job job, String runId) {
-    JobContext ctx = new JobContext(TestSpark.settings(lakehouse.root()), spec, lakehouse, runId, Map.of(), new PrintStream(new ByteArrayOutputStream()));
+    return run(job, runId, Map.of());
+  }
+
+  StageResult run(dev.lakeml.jobs.Job job, String runId, Map<String, String> options) {
+    JobContext ctx = new JobContext(TestSpark.settings(lakehouse.root()), spec, lakehouse, runId, options, new PrintStream(new ByteArrayOutputStream()));
     StageResult r = job.run(ctx);
     assertEquals("succeeded", r.status(), r.summary());
     return r;

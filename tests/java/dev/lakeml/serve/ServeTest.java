@@ -12,7 +12,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lakeml.delta.Layer;
 import dev.lakeml.delta.TableId;
+import dev.lakeml.LakemlException;
+import dev.lakeml.jobs.ScoreJob;
+import dev.lakeml.ml.Explanations;
+import dev.lakeml.ml.ModelRegistry;
+import dev.lakeml.ml.ModelVersion;
 import dev.lakeml.ml.PromotionGate;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.feature.SQLTransformer;
+import org.apache.spark.sql.Dataset;
 import dev.lakeml.ml.RecordScorer;
 import dev.lakeml.observe.ExpositionText;
 import java.net.URI;
@@ -208,6 +219,53 @@ class ServeTest {
       assertEquals("SEA", lines.get(1).get("input").asText().substring(12, 15), "a body that is not JSON is logged as text");
       assertEquals("QQQ", lines.get(2).get("input").get("destination").asText());
     }
+  }
+
+  @Test
+  void explainedPredictionsNameTheirTopContributions() {
+    var lh = fixture.lakehouse;
+    var version = new ModelRegistry(lh).get("flight_delay", 1);
+    PipelineModel model = new ModelRegistry(lh).load(version);
+    // Every contribution: intercept + their sum is the logit of the probability.
+    Dataset<Row> gold = lh.read(TableId.of(Layer.GOLD, "flight_features")).filter("event_date >= '2001-06-01'").limit(20);
+    List<Row> all =
+        Explanations.withTopFeatures(model.transform(gold), model, version, 100)
+            .select(org.apache.spark.ml.functions.vector_to_array(org.apache.spark.sql.functions.col("probability"), "float64").getItem(1), org.apache.spark.sql.functions.col("top_features"))
+            .collectAsList();
+    double intercept = ((LogisticRegressionModel) model.stages()[model.stages().length - 1]).intercept();
+    for (Row r : all) {
+      double sum = intercept;
+      double previous = Double.MAX_VALUE;
+      List<String> names = new ArrayList<>();
+      for (Row c : r.<Row>getList(1)) {
+        sum += c.getDouble(1);
+        assertTrue(Math.abs(c.getDouble(1)) <= previous, "sorted by |contribution|: " + r);
+        previous = Math.abs(c.getDouble(1));
+        names.add(c.getString(0));
+      }
+      double p = r.getDouble(0);
+      assertEquals(Math.log(p / (1 - p)), sum, 1e-9, r.toString());
+      assertEquals(1, names.stream().filter(n -> n.startsWith("origin=")).count(), names.toString());
+      assertTrue(names.contains("distance"), names.toString());
+    }
+
+    // score --explain stores the top 5 with the predictions, in the same table (column added).
+    fixture.run(new ScoreJob(), "score-explain", Map.of("explain", ""));
+    List<Row> stored = lh.read(ServeFixture.PREDICTIONS).filter("run_id = 'score-explain'").select("id", "probability", "top_features").collectAsList();
+    assertEquals(batch.size(), stored.size());
+    for (Row r : stored) {
+      List<Row> top = r.getList(2);
+      assertEquals(5, top.size(), r.toString());
+    }
+    assertTrue(stored.stream().allMatch(r -> r.<Row>getList(2).stream().allMatch(c -> !c.getString(0).contains("_oh_") && !c.getString(0).endsWith("_imp"))));
+
+    // Trees: a clear refusal, not a stack trace.
+    Dataset<Row> tiny = gold.limit(1);
+    PipelineModel notLinear = new Pipeline().setStages(new PipelineStage[] {new SQLTransformer().setStatement("SELECT * FROM __THIS__")}).fit(tiny);
+    var gbt = new ModelVersion(version.name(), 9, version.pipeline(), "gbt", version.path(), version.trainingTable(), 0, Map.of(), Map.of(), version.featureNames(),
+        version.trainWindow(), version.evaluateWindow(), "", "", "", "", "", version.createdAt(), Map.of());
+    LakemlException e = assertThrows(LakemlException.class, () -> Explanations.withTopFeatures(tiny, notLinear, gbt, 5));
+    assertTrue(e.getMessage().contains("implemented for logistic_regression only"), e.getMessage());
   }
 
   private static HttpResponse<String> post(HttpClient http, URI base, String body) throws Exception {

@@ -109,6 +109,18 @@ public final class Lakehouse {
    * commit's userMetadata (visible in DESCRIBE HISTORY). Returns the version written.
    */
   public long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo) {
+    return write(data, table, write, commitInfo, false);
+  }
+
+  /**
+   * As {@link #write}, and columns of {@code data} the table lacks are added to its schema in the
+   * same commit (Delta's {@code mergeSchema}); e.g. an optional column written on request.
+   */
+  public long writeAddingColumns(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo) {
+    return write(data, table, write, commitInfo, true);
+  }
+
+  private long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo, boolean mergeSchema) {
     var writer =
         data.write()
             .format("delta")
@@ -119,6 +131,9 @@ public final class Lakehouse {
     }
     if (write.mode() == SaveMode.Overwrite && write.replaceWhere() == null) {
       writer = writer.option("overwriteSchema", "true");
+    }
+    if (mergeSchema) {
+      writer = writer.option("mergeSchema", "true");
     }
     if (!write.partitionBy().isEmpty()) {
       writer = writer.partitionBy(write.partitionBy().toArray(new String[0]));
