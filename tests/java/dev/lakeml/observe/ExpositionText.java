@@ -8,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Samples parsed from Prometheus text exposition, enough to assert on pushed values. */
-final class ExpositionText {
-  record Sample(String name, Map<String, String> labels, double value) {}
+public final class ExpositionText {
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
   private static final Pattern LINE =
       Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})?\\s+(\\S+)(?:\\s+\\d+)?$");
@@ -17,7 +17,7 @@ final class ExpositionText {
 
   private final List<Sample> samples = new ArrayList<>();
 
-  ExpositionText(String text) {
+  public ExpositionText(String text) {
     for (String line : text.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
         continue;
@@ -38,7 +38,7 @@ final class ExpositionText {
   }
 
   /** Samples of the metric whose labels include all of {@code labels}. */
-  List<Sample> find(String name, Map<String, String> labels) {
+  public List<Sample> find(String name, Map<String, String> labels) {
     List<Sample> found = new ArrayList<>();
     for (Sample s : samples) {
       if (s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet())) {
@@ -49,7 +49,7 @@ final class ExpositionText {
   }
 
   /** The value of the one sample matching, failing if there is not exactly one. */
-  double value(String name, Map<String, String> labels) {
+  public double value(String name, Map<String, String> labels) {
     List<Sample> found = find(name, labels);
     if (found.size() != 1) {
       throw new AssertionError(

@@ -33,6 +33,7 @@ final class Commands {
     list.add(new JdbcCommand());
     list.add(new ExportCommand());
     list.add(new VacuumCommand());
+    list.add(new ServeCommand());
     Map<String, Command> byName = new LinkedHashMap<>();
     for (Command c : list) {
       byName.put(c.name(), c);

@@ -109,6 +109,18 @@ public final class Lakehouse {
    * commit's userMetadata (visible in DESCRIBE HISTORY). Returns the version written.
    */
   public long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo) {
+    return write(data, table, write, commitInfo, false);
+  }
+
+  /**
+   * As {@link #write}, and columns of {@code data} the table lacks are added to its schema in the
+   * same commit (Delta's {@code mergeSchema}); e.g. an optional column written on request.
+   */
+  public long writeAddingColumns(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo) {
+    return write(data, table, write, commitInfo, true);
+  }
+
+  private long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo, boolean mergeSchema) {
     var writer =
         data.write()
             .format("delta")
@@ -119,6 +131,9 @@ public final class Lakehouse {
     }
     if (write.mode() == SaveMode.Overwrite && write.replaceWhere() == null) {
       writer = writer.option("overwriteSchema", "true");
+    }
+    if (mergeSchema) {
+      writer = writer.option("mergeSchema", "true");
     }
     if (!write.partitionBy().isEmpty()) {
       writer = writer.partitionBy(write.partitionBy().toArray(new String[0]));
@@ -225,6 +240,19 @@ public final class Lakehouse {
       }
     }
     return Optional.empty();
+  }
+
+  /** The lineage map lakeml stored with commit {@code version} of {@code table} (empty if none). */
+  public Map<String, Object> commitInfo(TableId table, long version) {
+    requireExists(table);
+    List<Row> rows =
+        DeltaTable.forPath(spark, path(table))
+            .history()
+            .filter(org.apache.spark.sql.functions.col("version").equalTo(version))
+            .select("userMetadata")
+            .collectAsList();
+    String meta = rows.isEmpty() ? null : rows.get(0).getString(0);
+    return meta == null || meta.isBlank() ? Map.of() : fromJson(meta);
   }
 
   /** Creates the layer databases and registers every Delta table under the root, by name. */

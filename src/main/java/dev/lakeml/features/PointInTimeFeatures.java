@@ -32,13 +32,7 @@ public final class PointInTimeFeatures {
   private PointInTimeFeatures() {}
 
   public static Dataset<Row> build(Dataset<Row> silver, String key, PipelineSpec.Features spec) {
-    Dataset<Row> base =
-        silver
-            .withColumn(EVENT_DATE, expr(spec.eventDate()).cast("date"))
-            .withColumn(spec.label(), expr(spec.labelExpr()).cast(spec.labelType()));
-    for (Map.Entry<String, String> c : spec.columns().entrySet()) {
-      base = base.withColumn(c.getKey(), expr(c.getValue()));
-    }
+    Dataset<Row> base = base(silver, spec);
     Dataset<Row> out = base;
     for (PipelineSpec.Trailing t : spec.trailing()) {
       out = out.join(trailing(base, t, spec.label()), joinColumns(t), "left");
@@ -65,9 +59,40 @@ public final class PointInTimeFeatures {
     return out.select(keep.toArray(new Column[0]));
   }
 
+  /**
+   * Silver rows with the event date, the label and the spec's row-wise columns: everything of a
+   * gold row except the trailing aggregates. Batch ({@link #build}) and single-record scoring
+   * ({@link TrailingHistory}) both start here.
+   */
+  public static Dataset<Row> base(Dataset<Row> silver, PipelineSpec.Features spec) {
+    Dataset<Row> base =
+        silver
+            .withColumn(EVENT_DATE, expr(spec.eventDate()).cast("date"))
+            .withColumn(spec.label(), expr(spec.labelExpr()).cast(spec.labelType()));
+    for (Map.Entry<String, String> c : spec.columns().entrySet()) {
+      base = base.withColumn(c.getKey(), expr(c.getValue()));
+    }
+    return base;
+  }
+
+  /**
+   * Per (group, day) of {@code base}: the row count {@code _n}, the sum {@code _s} of the aggregated
+   * value (0 for counts) and the day number {@code _day} (days since 1970-01-01).
+   */
+  public static Dataset<Row> daily(Dataset<Row> base, PipelineSpec.Trailing t, String label) {
+    String of = t.of() == null ? label : t.of();
+    List<Column> dayGroups = new ArrayList<>();
+    for (String g : t.groupBy()) {
+      dayGroups.add(col(g));
+    }
+    dayGroups.add(col(EVENT_DATE));
+    return base.groupBy(dayGroups.toArray(new Column[0]))
+        .agg(count(lit(1)).as("_n"), sum(t.aggregate() == PipelineSpec.Aggregate.MEAN ? col(of).cast("double") : lit(0.0)).as("_s"))
+        .withColumn("_day", datediff(col(EVENT_DATE), lit("1970-01-01")));
+  }
+
   /** Per (group, day): the aggregate over the {@code days} days strictly before that day. */
   static Dataset<Row> trailing(Dataset<Row> base, PipelineSpec.Trailing t, String label) {
-    String of = t.of() == null ? label : t.of();
     List<Column> groups = new ArrayList<>();
     for (String g : t.groupBy()) {
       groups.add(col(g));
@@ -75,12 +100,9 @@ public final class PointInTimeFeatures {
     List<Column> dayGroups = new ArrayList<>(groups);
     dayGroups.add(col(EVENT_DATE));
     if (t.aggregate() != PipelineSpec.Aggregate.COUNT && t.aggregate() != PipelineSpec.Aggregate.MEAN) {
-      return trailingOfValues(base, t, of, groups, dayGroups);
+      return trailingOfValues(base, t, t.of() == null ? label : t.of(), groups, dayGroups);
     }
-    Dataset<Row> daily =
-        base.groupBy(dayGroups.toArray(new Column[0]))
-            .agg(count(lit(1)).as("_n"), sum(t.aggregate() == PipelineSpec.Aggregate.MEAN ? col(of).cast("double") : lit(0.0)).as("_s"))
-            .withColumn("_day", datediff(col(EVENT_DATE), lit("1970-01-01")));
+    Dataset<Row> daily = daily(base, t, label);
     WindowSpec window =
         Window.partitionBy(groups.toArray(new Column[0])).orderBy(col("_day")).rangeBetween(-t.days(), -1);
     Column n = sum(col("_n")).over(window);

@@ -29,12 +29,12 @@ public final class ScoreJob implements Job {
 
   @Override
   public String usage() {
-    return "score                   gold + champion model (else newest) -> predictions [--from D --to D --model-version N]";
+    return "score                   gold + champion model (else newest) -> predictions [--from D --to D --model-version N --explain]";
   }
 
   @Override
   public java.util.Set<String> options() {
-    return java.util.Set.of("from", "to", "model-version");
+    return java.util.Set.of("from", "to", "model-version", "explain");
   }
 
   @Override
@@ -59,6 +59,10 @@ public final class ScoreJob implements Job {
     lineage.put("model", model.name());
     lineage.put("model_version", model.version());
     lineage.put("range", range);
+    int explainTop = ctx.flag("explain") ? dev.lakeml.ml.Explanations.DEFAULT_TOP : 0;
+    if (explainTop > 0) {
+      lineage.put("explain_top", explainTop);
+    }
     if (RefineJob.upToDate(ctx.lakehouse(), predictions, lineage) && !ctx.flag("force")) {
       return new StageResult(
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
@@ -69,18 +73,16 @@ public final class ScoreJob implements Job {
             .read(gold, goldVersion)
             .filter(PointInTimeFeatures.EVENT_DATE + " >= '" + from + "' AND " + PointInTimeFeatures.EVENT_DATE + " < '" + before + "'");
     Dataset<Row> scored =
-        Scorer.score(registry.load(model), features, spec.silver().key(), model, gold.toString(), goldVersion, ctx.runId());
+        Scorer.score(registry.load(model), features, spec.silver().key(), model, gold.toString(), goldVersion, ctx.runId(), explainTop);
     String replace =
         String.format(
             "model_name = '%s' AND model_version = %d AND %s >= '%s' AND %s < '%s'",
             model.name(), model.version(), PointInTimeFeatures.EVENT_DATE, from, PointInTimeFeatures.EVENT_DATE, before);
+    Lakehouse.Write write = ctx.lakehouse().exists(predictions) ? Lakehouse.Write.replace(replace) : Lakehouse.Write.append();
     long v =
-        ctx.lakehouse()
-            .write(
-                scored,
-                predictions,
-                ctx.lakehouse().exists(predictions) ? Lakehouse.Write.replace(replace) : Lakehouse.Write.append(),
-                lineage);
+        explainTop > 0
+            ? ctx.lakehouse().writeAddingColumns(scored, predictions, write, lineage) // top_features on request
+            : ctx.lakehouse().write(scored, predictions, write, lineage);
     long n = ctx.lakehouse().read(predictions, v).filter(replace).count();
     return new StageResult(
         name(),

@@ -19,28 +19,31 @@ public final class Scorer {
    */
   public static Dataset<Row> score(
       PipelineModel model, Dataset<Row> features, String key, ModelVersion version, String featureTable, long featureVersion, String runId) {
+    return score(model, features, key, version, featureTable, featureVersion, runId, 0);
+  }
+
+  /** As above; with {@code explainTop > 0}, each row also carries its top contributing features ({@link Explanations}). */
+  public static Dataset<Row> score(
+      PipelineModel model, Dataset<Row> features, String key, ModelVersion version, String featureTable, long featureVersion, String runId, int explainTop) {
     Dataset<Row> transformed = model.transform(features);
-    if (!java.util.Arrays.asList(transformed.columns()).contains(Trainer.PROBABILITY)) {
-      return transformed.select(
-          col(key),
-          col(PointInTimeFeatures.EVENT_DATE),
-          col(Regression.PREDICTION).cast("double").as("prediction"),
-          lit(version.name()).as("model_name"),
-          lit(version.version()).as("model_version"),
-          lit(featureTable).as("feature_table"),
-          lit(featureVersion).as("feature_table_version"),
-          lit(runId).as("run_id"));
+    java.util.List<org.apache.spark.sql.Column> out = new java.util.ArrayList<>(java.util.List.of(col(key), col(PointInTimeFeatures.EVENT_DATE)));
+    if (java.util.Arrays.asList(transformed.columns()).contains(Trainer.PROBABILITY)) {
+      out.add(functions.vector_to_array(col(Trainer.PROBABILITY), "float64").getItem(1).as("probability"));
+      out.add(col("prediction").cast("int").as("prediction"));
+    } else {
+      out.add(col(Regression.PREDICTION).cast("double").as("prediction"));
     }
-    return transformed
-        .select(
-            col(key),
-            col(PointInTimeFeatures.EVENT_DATE),
-            functions.vector_to_array(col(Trainer.PROBABILITY), "float64").getItem(1).as("probability"),
-            col("prediction").cast("int").as("prediction"),
+    out.addAll(
+        java.util.List.of(
             lit(version.name()).as("model_name"),
             lit(version.version()).as("model_version"),
             lit(featureTable).as("feature_table"),
             lit(featureVersion).as("feature_table_version"),
-            lit(runId).as("run_id"));
+            lit(runId).as("run_id")));
+    if (explainTop > 0) {
+      transformed = Explanations.withTopFeatures(transformed, model, version, explainTop);
+      out.add(col(Explanations.COLUMN));
+    }
+    return transformed.select(out.toArray(new org.apache.spark.sql.Column[0]));
   }
 }

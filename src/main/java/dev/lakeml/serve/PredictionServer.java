@@ -1,0 +1,288 @@
+package dev.lakeml.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.lakeml.ml.RecordScorer;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The {@code serve} endpoint: a small HTTP server over one {@link RecordScorer}.
+ *
+ * <ul>
+ *   <li>{@code GET /ping}: {@code {"status": "ok", "model_name", "model_version", "feature_table",
+ *       "feature_table_version"}}
+ *   <li>{@code POST /predict} with one raw record as a JSON object: {@code {"request_id",
+ *       "probability", "fallback", "reasons", "model_probability", "model_name", "model_version",
+ *       "feature_table", "feature_table_version", "features"}}. A body that is not a JSON object is a
+ *       400 with {@code {"error": "bad_request", "message"}}; a record batch scoring would have
+ *       quarantined, or one outside the model's training range, is a 200 with {@code "fallback": true},
+ *       the reasons, and the training positive rate as probability.
+ *   <li>{@code GET /metrics}: Prometheus text format: {@code lakeml_serve_requests_total{endpoint,
+ *       outcome}}, {@code lakeml_serve_request_duration_seconds{endpoint}} (histogram), {@code
+ *       lakeml_serve_model_info{model,version,feature_table,feature_table_version}} (1).
+ * </ul>
+ *
+ * <p>Every request to {@code /predict} is appended as one JSON line to the {@link RequestLog}.
+ */
+public final class PredictionServer implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_BODY = 64 * 1024;
+
+  static {
+    // As in ReplayApiServer: without TCP_NODELAY each answer waits for the client's delayed ACK.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  private final RecordScorer scorer;
+  private final String host;
+  private final int requestedPort;
+  private final RequestLog log;
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final Counter requests;
+  private final Histogram latency;
+  private HttpServer server;
+  private ExecutorService executor;
+
+  /**
+   * @param host the address to bind, e.g. {@code 127.0.0.1}
+   * @param port the port; 0 takes a free one (read it with {@link #port()})
+   * @param logDir the folder of the request log
+   */
+  public PredictionServer(RecordScorer scorer, String host, int port, Path logDir) {
+    this.scorer = scorer;
+    this.host = host;
+    this.requestedPort = port;
+    this.log = new RequestLog(logDir);
+    this.requests =
+        Counter.builder()
+            .name("lakeml_serve_requests_total")
+            .help("Requests by endpoint and outcome (ok, fallback, bad_request, not_found, error)")
+            .labelNames("endpoint", "outcome")
+            .register(registry);
+    this.latency =
+        Histogram.builder()
+            .name("lakeml_serve_request_duration_seconds")
+            .help("Time to answer a request")
+            .labelNames("endpoint")
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(registry);
+    Info.builder()
+        .name("lakeml_serve_model")
+        .help("The model version and feature table version this server scores with")
+        .labelNames("model", "version", "feature_table", "feature_table_version")
+        .register(registry)
+        .setLabelValues(
+            scorer.modelVersion().name(),
+            String.valueOf(scorer.modelVersion().version()),
+            scorer.featureTable().toString(),
+            String.valueOf(scorer.featureTableVersion()));
+  }
+
+  /** Binds and starts serving. */
+  public synchronized PredictionServer start() {
+    if (server != null) {
+      throw new IllegalStateException("Cannot start the prediction server: it is already running");
+    }
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), requestedPort), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "Cannot start the prediction server on " + host + ":" + requestedPort + ": " + e.getMessage() + ". Use --port 0 for a free port, or free that port",
+          e);
+    }
+    executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "lakeml-serve");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+    return this;
+  }
+
+  public synchronized int port() {
+    if (server == null) {
+      throw new IllegalStateException("Cannot tell the prediction server's port: call start() first");
+    }
+    return server.getAddress().getPort();
+  }
+
+  public URI baseUri() {
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+  }
+
+  /** Where the request log is written. */
+  public Path logDir() {
+    return log.dir();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.stop(0);
+      executor.shutdownNow();
+      server = null;
+    }
+    log.close();
+  }
+
+  private void handle(HttpExchange exchange) {
+    long t0 = System.nanoTime();
+    String path = exchange.getRequestURI().getPath();
+    String endpoint = switch (path) {
+      case "/ping", "/predict", "/metrics" -> path.substring(1);
+      default -> "other";
+    };
+    String outcome = "error";
+    try {
+      switch (path) {
+        case "/ping" -> {
+          requireMethod(exchange, "GET");
+          ObjectNode body = JSON.createObjectNode().put("status", "ok");
+          describeModel(body);
+          send(exchange, 200, "application/json", JSON.writeValueAsBytes(body));
+          outcome = "ok";
+        }
+        case "/predict" -> outcome = predict(exchange, t0);
+        case "/metrics" -> {
+          requireMethod(exchange, "GET");
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          PrometheusTextFormatWriter.create().write(out, registry.scrape());
+          send(exchange, 200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray());
+          outcome = "ok";
+        }
+        default -> {
+          outcome = "not_found";
+          sendError(exchange, 404, "not_found", "Cannot serve " + path + ": no such resource. Use GET /ping, POST /predict or GET /metrics.");
+        }
+      }
+    } catch (BadRequest e) {
+      outcome = "bad_request";
+      trySendError(exchange, e.status, "bad_request", e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      outcome = "error";
+      trySendError(exchange, 500, "internal", "Cannot answer the request: " + e);
+    } finally {
+      exchange.close();
+      requests.labelValues(endpoint, outcome).inc();
+      latency.labelValues(endpoint).observe((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  private String predict(HttpExchange exchange, long t0) throws IOException, BadRequest {
+    String requestId = UUID.randomUUID().toString();
+    String body = null;
+    try {
+      requireMethod(exchange, "POST");
+      byte[] bytes = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
+      if (bytes.length > MAX_BODY) {
+        throw new BadRequest(413, "Cannot score the record: the body is larger than " + MAX_BODY + " bytes. Send one record as a JSON object.");
+      }
+      body = new String(bytes, StandardCharsets.UTF_8);
+      RecordScorer.Result r;
+      try {
+        r = scorer.score(body);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(400, e.getMessage());
+      }
+      ObjectNode answer = JSON.createObjectNode().put("request_id", requestId);
+      answer.put("probability", r.probability());
+      answer.put("fallback", r.fallback());
+      ArrayNode reasons = answer.putArray("reasons");
+      r.reasons().forEach(reasons::add);
+      if (r.modelProbability() == null) {
+        answer.putNull("model_probability");
+      } else {
+        answer.put("model_probability", r.modelProbability());
+      }
+      answer.put("model_name", r.modelName());
+      answer.put("model_version", r.modelVersion());
+      answer.put("feature_table", r.featureTable());
+      answer.put("feature_table_version", r.featureTableVersion());
+      answer.set("features", JSON.valueToTree(jsonSafe(r.features())));
+      send(exchange, 200, "application/json", JSON.writeValueAsBytes(answer));
+      String outcome = r.fallback() ? "fallback" : "ok";
+      log.append(requestId, outcome, 200, (System.nanoTime() - t0) / 1e6, body, answer);
+      return outcome;
+    } catch (BadRequest e) {
+      log.append(requestId, "bad_request", e.status, (System.nanoTime() - t0) / 1e6, body, JSON.createObjectNode().put("message", e.getMessage()));
+      throw e;
+    } catch (RuntimeException e) {
+      log.append(requestId, "error", 500, (System.nanoTime() - t0) / 1e6, body, JSON.createObjectNode().put("message", String.valueOf(e)));
+      throw e;
+    }
+  }
+
+  private static Map<String, Object> jsonSafe(Map<String, Object> features) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    features.forEach((k, v) -> out.put(k, v == null || v instanceof Number || v instanceof Boolean ? v : v.toString()));
+    return out;
+  }
+
+  private void describeModel(ObjectNode body) {
+    body.put("model_name", scorer.modelVersion().name());
+    body.put("model_version", scorer.modelVersion().version());
+    body.put("estimator", scorer.modelVersion().estimator());
+    body.put("feature_table", scorer.featureTable().toString());
+    body.put("feature_table_version", scorer.featureTableVersion());
+  }
+
+  private static void requireMethod(HttpExchange exchange, String method) throws BadRequest {
+    if (!exchange.getRequestMethod().equals(method)) {
+      exchange.getResponseHeaders().set("Allow", method);
+      throw new BadRequest(405, "Cannot serve " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + ": only " + method + " is allowed");
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.sendResponseHeaders(status, body.length);
+    exchange.getResponseBody().write(body);
+  }
+
+  private static void sendError(HttpExchange exchange, int status, String error, String message) throws IOException {
+    send(exchange, status, "application/json", JSON.writeValueAsBytes(JSON.createObjectNode().put("error", error).put("message", message)));
+  }
+
+  private static void trySendError(HttpExchange exchange, int status, String error, String message) {
+    try {
+      sendError(exchange, status, error, message);
+    } catch (IOException | RuntimeException ignored) {
+      // the client is gone or headers were sent: nothing more to tell it
+    }
+  }
+
+  private static final class BadRequest extends Exception {
+    final int status;
+
+    BadRequest(int status, String message) {
+      super(message);
+      this.status = status;
+    }
+  }
+}
