@@ -255,6 +255,32 @@ public final class Lakehouse {
     return meta == null || meta.isBlank() ? Map.of() : fromJson(meta);
   }
 
+  /**
+   * The lineage of the newest lakeml data commit of {@code table} at or before {@code version}:
+   * commits that only set table properties or comments (the catalog's documentation) carry none and
+   * change no rows, so the version a reader pinned may be one of those.
+   */
+  public Map<String, Object> lineageAtOrBefore(TableId table, long version) {
+    requireExists(table);
+    List<Row> rows =
+        DeltaTable.forPath(spark, path(table))
+            .history()
+            .filter(org.apache.spark.sql.functions.col("version").leq(version))
+            .select("version", "userMetadata")
+            .orderBy(org.apache.spark.sql.functions.col("version").desc())
+            .collectAsList();
+    for (Row r : rows) {
+      String meta = r.getString(1);
+      if (meta != null && !meta.isBlank()) {
+        Map<String, Object> info = fromJson(meta);
+        if (info.containsKey("source_version") || info.containsKey("run_id")) {
+          return info;
+        }
+      }
+    }
+    return Map.of();
+  }
+
   /** Creates the layer databases and registers every Delta table under the root, by name. */
   public List<TableId> registerAll() {
     List<TableId> found = new ArrayList<>();

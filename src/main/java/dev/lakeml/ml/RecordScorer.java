@@ -116,7 +116,7 @@ public final class RecordScorer {
     TableId gold = TableId.of(dev.lakeml.delta.Layer.GOLD, spec.gold().table());
     TableId silver = TableId.of(dev.lakeml.delta.Layer.SILVER, spec.silver().table());
     long goldVersion = featureVersion < 0 ? lakehouse.latestVersion(gold) : featureVersion;
-    Map<String, Object> goldLineage = lineageAtOrBefore(lakehouse, gold, goldVersion);
+    Map<String, Object> goldLineage = lakehouse.lineageAtOrBefore(gold, goldVersion);
     Object source = goldLineage.get("source_version");
     if (!(source instanceof Number)) {
       throw new LakemlException(
@@ -124,7 +124,7 @@ public final class RecordScorer {
               + " from (no source_version in its userMetadata). Rebuild it with ./scripts/lakeml features --force.");
     }
     long silverVersion = ((Number) source).longValue();
-    Map<String, Object> silverLineage = lineageAtOrBefore(lakehouse, silver, silverVersion);
+    Map<String, Object> silverLineage = lakehouse.lineageAtOrBefore(silver, silverVersion);
     Map<String, Dataset<Row>> dims = new LinkedHashMap<>();
     for (PipelineSpec.Refined d : spec.dimensions()) {
       TableId t = TableId.of(dev.lakeml.delta.Layer.SILVER, d.table());
@@ -137,20 +137,6 @@ public final class RecordScorer {
     PipelineModel model = new ModelRegistry(lakehouse).load(version);
     TrainingRange range = trainingRange(lakehouse, spec, version, model);
     return new RecordScorer(lakehouse.spark(), spec, dims, history, model, version, gold, goldVersion, silverVersion, range);
-  }
-
-  /**
-   * The lineage of the newest lakeml data commit at or before {@code version}: commits that only set
-   * table properties or comments (the catalog's documentation) carry none and change no rows.
-   */
-  private static Map<String, Object> lineageAtOrBefore(Lakehouse lakehouse, TableId table, long version) {
-    for (long v = version; v >= 0; v--) {
-      Map<String, Object> info = lakehouse.commitInfo(table, v);
-      if (info.containsKey("source_version") || info.containsKey("run_id")) {
-        return info;
-      }
-    }
-    return Map.of();
   }
 
   public ModelVersion modelVersion() {

@@ -2,8 +2,6 @@ package dev.lakeml.ml;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
 import dev.lakeml.quality.QualityLedger;
@@ -19,7 +17,6 @@ import org.apache.spark.sql.Row;
  * verdicts recorded for that table when it was built from that source version.
  */
 public final class TrainingDataQuality {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_HOPS = 5;
 
   /** {@code checked}: one line per hop; {@code failures}: every failed error-level check. */
@@ -42,7 +39,7 @@ public final class TrainingDataQuality {
       if (!lakehouse.exists(id)) {
         break;
       }
-      Map<String, Object> info = commitInfo(lakehouse, id, v);
+      Map<String, Object> info = lakehouse.lineageAtOrBefore(id, v); // v may be a catalog docs commit
       Object sourceVersion = info.get("source_version");
       if (!(sourceVersion instanceof Number sv)) {
         break;
@@ -73,18 +70,5 @@ public final class TrainingDataQuality {
       failures.add("no quality results recorded for " + table + " v" + version + " or its sources");
     }
     return new Verdict(failures.isEmpty(), List.copyOf(checked), List.copyOf(failures));
-  }
-
-  /** The lineage map lakeml wrote into the userMetadata of {@code table}'s commit {@code version}. */
-  static Map<String, Object> commitInfo(Lakehouse lakehouse, TableId table, long version) {
-    List<Row> rows = lakehouse.history(table).filter(col("version").equalTo(version)).select("userMetadata").collectAsList();
-    if (rows.isEmpty() || rows.get(0).isNullAt(0)) {
-      return Map.of();
-    }
-    try {
-      return JSON.readValue(rows.get(0).getString(0), new TypeReference<Map<String, Object>>() {});
-    } catch (java.io.IOException e) {
-      return Map.of();
-    }
   }
 }
