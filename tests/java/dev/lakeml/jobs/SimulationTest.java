@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * arriving three days late. The timeline matches the tables, nothing after a window's end is
  * ingested, and no label younger than the lag is used.
  */
+@Tag("system")
 class SimulationTest {
   @Test
   void twoWeeklyWindowsWithLateLabels() {

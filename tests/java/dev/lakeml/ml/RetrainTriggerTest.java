@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * in two windows fires; the retrained model goes through the gate (a worse one is refused, a better
  * one promoted); the cool-down holds back the next trigger; every decision is a row.
  */
+@Tag("system")
 class RetrainTriggerTest {
   private static final LocalDate FROM = LocalDate.parse("2001-01-08");
   private static final LocalDate TO = LocalDate.parse("2001-07-01");

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refused at once, naming the run that holds it, and changes nothing; a killed holder frees the lock; different jobs run side by
  * side and both commit to the shared {@code ops.runs} without losing a row.
  */
+@Tag("system")
 class ConcurrentRunsTest {
   @TempDir Path tmp;
 

@@ -25,6 +25,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Default suite: {@code lakeml.crash.kills} = 3 (in ingest, refine and train; the stage actually running at the kill is recorded). {@code scripts/test-crash} runs
  * it with 30 or more. {@code lakeml.crash.seed} picks the kill points.
  */
+@Tag("crash")
 class CrashSafetyTest {
   static final List<String> STAGES = List.of("ingest", "refine", "features", "train", "score");
   /** Columns that record a run or a version number rather than data; compared by the invariants below. */

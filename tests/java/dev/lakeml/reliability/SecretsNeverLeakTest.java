@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lakehouse root (Delta logs, landing manifests, checkpoints, the run report), every row of every
  * table (ops.runs included) and the event log. The printed settings must show the keys masked.
  */
+@Tag("system")
 class SecretsNeverLeakTest {
   static final String TOKEN_ENV = "LAKEML_TEST_API_TOKEN";
 
