@@ -31,7 +31,8 @@ class PrometheusPusherTest {
   @BeforeAll
   static void startGateway() throws Exception {
     // A trap: the Prometheus client reads these once, at first use, and by default they would
-    // override the address and job the pusher was given.
+    // override the address and job the pusher was given. The surefire configuration (pom.xml) sets
+    // them for the whole test JVM, so the trap is armed whichever test touches the client first.
     System.setProperty(OVERRIDE_ADDRESS, "127.0.0.1:1");
     System.setProperty(OVERRIDE_JOB, "not-lakeml");
     gateway = LocalPushgateway.start(workDir);
@@ -51,7 +52,7 @@ class PrometheusPusherTest {
     assertEquals(
         "127.0.0.1:1",
         PrometheusProperties.get().getExporterPushgatewayProperties().getAddress(),
-        "trap not armed: the client loaded its properties before this test class ran");
+        "trap not armed: the client loaded its properties without the surefire systemPropertyVariables of pom.xml");
 
     PushResult result =
         new PrometheusPusher(gateway.address(), "lakeml").push(SampleRuns.flights());

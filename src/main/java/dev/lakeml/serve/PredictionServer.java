@@ -9,6 +9,7 @@ import dev.lakeml.ml.RecordScorer;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -58,6 +59,12 @@ public final class PredictionServer implements AutoCloseable {
   private final String host;
   private final int requestedPort;
   private final RequestLog log;
+  /**
+   * The client's defaults, never the process-wide {@code io.prometheus.*} system properties or a
+   * prometheus.properties file (as the pusher): nothing outside the spec changes what is exposed.
+   */
+  private static final PrometheusProperties NO_OVERRIDES = PrometheusProperties.builder().build();
+
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter requests;
   private final Histogram latency;
@@ -75,19 +82,19 @@ public final class PredictionServer implements AutoCloseable {
     this.requestedPort = port;
     this.log = new RequestLog(logDir);
     this.requests =
-        Counter.builder()
+        Counter.builder(NO_OVERRIDES)
             .name("lakeml_serve_requests_total")
             .help("Requests by endpoint and outcome (ok, fallback, bad_request, not_found, error)")
             .labelNames("endpoint", "outcome")
             .register(registry);
     this.latency =
-        Histogram.builder()
+        Histogram.builder(NO_OVERRIDES)
             .name("lakeml_serve_request_duration_seconds")
             .help("Time to answer a request")
             .labelNames("endpoint")
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(registry);
-    Info.builder()
+    Info.builder(NO_OVERRIDES)
         .name("lakeml_serve_model")
         .help("The model version and feature table version this server scores with")
         .labelNames("model", "version", "feature_table", "feature_table_version")
