@@ -31,6 +31,8 @@ class ReplayAndMonitorTest {
     new ScoreJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "score-1", Map.of()));
     long juneRows = 30 * 5;
     assertEquals(juneRows, lh.read(PREDICTIONS).filter("run_id = 'score-1' AND model_version = 1").count(), "scored with the champion");
+    // The gold version score-1 read (0 here, or 1 when the catalog's docs commit followed the write).
+    long scoredFeatureVersion = lh.read(PREDICTIONS).filter("run_id = 'score-1'").select("feature_table_version").first().getLong(0);
 
     // Monitoring that run: every value stored; same-distribution June stays below the alarm.
     StageResult m = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-1", Map.of()));
@@ -62,7 +64,8 @@ class ReplayAndMonitorTest {
     assertEquals(juneRows, r.replayedRows());
     assertEquals(0, r.differing());
     assertEquals(0.0, r.maxAbsDiff());
-    assertEquals(0, r.featureTableVersion(), "features read at the version score-1 used");
+    assertEquals(scoredFeatureVersion, r.featureTableVersion(), "features read at the version score-1 used");
+    assertTrue(scoredFeatureVersion < lh.latestVersion(GoldFixture.GOLD), "new gold data arrived after score-1");
     assertTrue(r.identical());
     StageResult job = new ReplayJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "replay-3", Map.of("_args", "score-3")));
     assertTrue(job.summary().contains("IDENTICAL"), job.summary());
