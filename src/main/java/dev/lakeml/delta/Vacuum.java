@@ -77,18 +77,31 @@ public final class Vacuum {
     if (refusal != null) {
       throw new LakemlException(refusal, null, 2);
     }
+    var conf = lakehouse.spark().conf();
+    String check = "spark.databricks.delta.retentionDurationCheck.enabled";
+    String listing = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
+    String checkBefore = conf.get(check, "true");
+    String listingBefore = conf.get(listing, "10000");
     // Delta's own check refuses retentions under 7 days; ours (above) is the one that knows the pins.
-    lakehouse.spark().conf().set("spark.databricks.delta.retentionDurationCheck.enabled", "false");
-    List<Outcome> out = new ArrayList<>();
-    for (TableId t : tables) {
-      String sql = "VACUUM delta.`" + lakehouse.path(t).replace("`", "``") + "` RETAIN " + fmt(retainHours) + " HOURS";
-      long files = lakehouse.spark().sql(sql + " DRY RUN").count();
-      if (!dryRun && files > 0) {
-        lakehouse.spark().sql(sql).collect();
+    conf.set(check, "false");
+    // VACUUM lists a table's files in this many tasks (10,000 by default): minutes per table on a
+    // small machine for a handful of files. A few tasks per core list any table lakeml writes.
+    conf.set(listing, String.valueOf(Math.max(2, lakehouse.spark().sparkContext().defaultParallelism() * 4)));
+    try {
+      List<Outcome> out = new ArrayList<>();
+      for (TableId t : tables) {
+        String sql = "VACUUM delta.`" + lakehouse.path(t).replace("`", "``") + "` RETAIN " + fmt(retainHours) + " HOURS";
+        long files = lakehouse.spark().sql(sql + " DRY RUN").count();
+        if (!dryRun && files > 0) {
+          lakehouse.spark().sql(sql).collect();
+        }
+        out.add(new Outcome(t, files));
       }
-      out.add(new Outcome(t, files));
+      return out;
+    } finally {
+      conf.set(check, checkBefore);
+      conf.set(listing, listingBefore);
     }
-    return out;
   }
 
   private static String fmt(double hours) {
