@@ -88,7 +88,7 @@ class QualityReportScreenshotTest {
             "1005L, 'ord', 'JFK', 9000, 5, " + none, // pattern and range: counted under both
             "1006L, 'JFK', 'JFK', 700, 5, " + none, // origin = destination
             "1007L, 'ZZZ', 'JFK', 700, 5, array(\"origin: 'ZZZ' not found in airports\")")); // a failed lookup
-    RunLedger.record(lh, "r2-broken", "run", "flights", "test", started, "succeeded", null,
+    RunLedger.record(lh, "r2-broken", "run", "flights", "test", started, java.time.Instant.now(), "succeeded", null,
         List.of(new dev.lakeml.jobs.StageResult("refine", "succeeded", 1.5, Map.of(SILVER.toString(), 1L), Map.of(SILVER.toString(), 50L), "refined " + SILVER)));
 
     String out = launch(lh, "quality-report", "--run-id", "r2-broken");

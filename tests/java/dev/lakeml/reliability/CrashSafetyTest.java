@@ -100,10 +100,13 @@ class CrashSafetyTest {
     long extra = diff.values().stream().mapToLong(d -> d[1]).sum();
     checkModels(spark, root.toString());
     checkPredictionBatches(spark, root.toString());
+    Map<String, Long> runs = checkRunRecords(spark, root.toString(), kills + 1);
+    boolean killedBeforeScore = killedIn.keySet().stream().anyMatch(s -> !s.equals("score"));
+    assertTrue(!killedBeforeScore || runs.getOrDefault("interrupted", 0L) > 0, "killed runs are recorded as interrupted: " + runs);
     String figures =
         String.format(
-            "crash-safety: %d kills (seed %d) %s, %d runs finished before their kill point, %d tables compared, rows lost %d, rows extra %d, %.0fs%n  points: %s",
-            killedIn.values().stream().mapToInt(Integer::intValue).sum(), seed, killedIn, finishedBeforeKill, diff.size(), lost, extra,
+            "crash-safety: %d kills (seed %d) %s, %d runs finished before their kill point, %d tables compared, rows lost %d, rows extra %d, ops.runs %s, %.0fs%n  points: %s",
+            killedIn.values().stream().mapToInt(Integer::intValue).sum(), seed, killedIn, finishedBeforeKill, diff.size(), lost, extra, runs,
             (System.nanoTime() - t0) / 1e9, points);
     System.out.println(figures);
     Path report = TestSpark.projectDir().resolve("target/crash-safety.txt");
@@ -221,6 +224,25 @@ class CrashSafetyTest {
       }
     }
     return out;
+  }
+
+  /**
+   * One {@code ops.runs} row per process started on the root, killed ones included (each written by
+   * the run after it as {@code interrupted}, or by itself if it died after recording its end);
+   * returns the count per status.
+   */
+  static Map<String, Long> checkRunRecords(SparkSession spark, String root, int processes) {
+    Dataset<Row> runs = spark.read().format("delta").load(root + "/ops/runs");
+    assertEquals(processes, runs.count(), "one row per run, killed runs included");
+    assertEquals(processes, runs.select("run_id").distinct().count(), "no run recorded twice");
+    Map<String, Long> byStatus = new TreeMap<>();
+    for (Row r : runs.groupBy("status").count().collectAsList()) {
+      byStatus.put(r.getString(0), r.getLong(1));
+    }
+    assertTrue(java.util.Set.of("succeeded", "interrupted").containsAll(byStatus.keySet()), "statuses: " + byStatus);
+    assertEquals(0, runs.filter("status = 'interrupted' AND (ended_at IS NOT NULL OR started_at IS NULL OR error NOT LIKE '%killed or crashed%')").count(),
+        "an interrupted run has its start, no end, and says what happened");
+    return byStatus;
   }
 
   /** Registry rows and model folders match one to one; every registered model loads; one alias event per trained version. */

@@ -55,7 +55,8 @@ final class JobCommand implements Command {
       options.put("_args", String.join(" ", c.args())); // positional arguments, e.g. replay <run-id>
     }
     JobContext ctx = new JobContext(c.settings(), c.spec(), c.lakehouse(), runId, options, c.out());
-    try (RunLock lock = RunLock.acquire(c.settings().root(), c.spec().name(), jobs.stream().map(JobCommand::lockName).toList(), "lakeml " + name + " run " + runId)) {
+    try (RunLock lock = RunLock.acquire(c.settings().root(), c.spec().name(), jobs.stream().map(JobCommand::lockName).toList(), RunLock.describe(name, runId))) {
+      recordAbandoned(c, ctx, lock.abandoned(), runId);
       return runLocked(c, ctx, runId, started);
     }
   }
@@ -127,9 +128,32 @@ final class JobCommand implements Command {
     return DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()) + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /**
+   * Runs that died holding this command's locks (killed, crashed) never wrote their row in
+   * {@code ops.runs}: the next run writes it for them, status {@code interrupted}, unless the dead run
+   * had recorded itself already (it died between its record and releasing the lock).
+   */
+  private static void recordAbandoned(CommandContext c, JobContext ctx, List<RunLock.Abandoned> abandoned, String runId) {
+    for (RunLock.Abandoned a : abandoned) {
+      try {
+        if (RunLedger.recorded(c.lakehouse(), a.runId())) {
+          continue;
+        }
+        String error =
+            String.format(
+                "the process (pid %d on %s) ended without recording its end: killed or crashed. Found by run %s, which went on from the tables' last commits.",
+                a.pid(), a.host(), runId);
+        RunLedger.record(c.lakehouse(), a.runId(), a.command(), c.spec().name(), c.settings().env(), a.since(), null, RunLedger.INTERRUPTED, error, List.of());
+        ctx.say("note: run " + a.runId() + " (" + a.command() + ", started " + a.since() + ") " + error.substring(error.indexOf(')') + 2) + " Recorded in ops.runs as " + RunLedger.INTERRUPTED + ".");
+      } catch (RuntimeException e) {
+        c.out().println("warning: could not record interrupted run " + a.runId() + " in ops.runs: " + Lakeml.firstLine(e));
+      }
+    }
+  }
+
   private void record(CommandContext c, String runId, Instant started, String status, String error, List<StageResult> results) {
     try {
-      RunLedger.record(c.lakehouse(), runId, name, c.spec().name(), c.settings().env(), started, status, error, results);
+      RunLedger.record(c.lakehouse(), runId, name, c.spec().name(), c.settings().env(), started, Instant.now(), status, error, results);
     } catch (RuntimeException e) {
       c.out().println("warning: could not record the run in ops.runs: " + Lakeml.firstLine(e));
     }

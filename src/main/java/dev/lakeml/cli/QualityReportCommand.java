@@ -42,7 +42,7 @@ final class QualityReportCommand implements Command {
     var runs = ctx.lakehouse().read(RunLedger.TABLE).filter(col("pipeline").equalTo(ctx.spec().name()));
     String runId = ctx.option("run-id", ctx.args().isEmpty() ? null : ctx.args().get(0));
     List<Row> found =
-        (runId == null ? runs.orderBy(col("started_at").desc()) : runs.filter(col("run_id").equalTo(runId))).limit(1).collectAsList();
+        (runId == null ? runs.filter(col("ended_at").isNotNull()).orderBy(col("started_at").desc()) : runs.filter(col("run_id").equalTo(runId))).limit(1).collectAsList();
     if (found.isEmpty()) {
       throw Errors.usage(
           "Cannot write the quality report of run " + runId + ": no run of pipeline " + ctx.spec().name()
@@ -50,6 +50,9 @@ final class QualityReportCommand implements Command {
     }
     Row run = found.get(0);
     runId = run.getAs("run_id");
+    if (run.isNullAt(run.fieldIndex("ended_at"))) {
+      throw Errors.usage("Cannot write the quality report of run " + runId + ": it was " + run.getAs("status") + " (" + run.getAs("error") + "). Pick another with ./scripts/lakeml runs.");
+    }
     Map<String, Long> written = run.getJavaMap(run.fieldIndex("tables_written"));
     Map<String, Long> rows = run.isNullAt(run.fieldIndex("rows")) ? Map.of() : run.getJavaMap(run.fieldIndex("rows"));
     List<Row> stageRows = run.getList(run.fieldIndex("stages"));

@@ -93,7 +93,7 @@ final class RunObservation {
     if (lakehouse.exists(RunLedger.TABLE)) {
       List<Row> runs =
           lakehouse.read(RunLedger.TABLE)
-              .filter(col("pipeline").equalTo(spec.name()))
+              .filter(col("pipeline").equalTo(spec.name()).and(col("ended_at").isNotNull())) // interrupted runs have no end
               .selectExpr("run_id", "CAST(unix_timestamp(ended_at) - unix_timestamp(started_at) AS DOUBLE) AS secs")
               .orderBy(col("run_id").desc())
               .limit(20)

@@ -20,10 +20,12 @@ import java.util.Optional;
 final class LockFile implements AutoCloseable {
   private final FileChannel channel;
   private final FileLock lock;
+  private final String previousHolder;
 
-  private LockFile(FileChannel channel, FileLock lock) {
+  private LockFile(FileChannel channel, FileLock lock, String previousHolder) {
     this.channel = channel;
     this.lock = lock;
+    this.previousHolder = previousHolder;
   }
 
   /** The local folder of a root given as a path or a {@code file:} URI; empty for other schemes (s3a, hdfs). */
@@ -36,7 +38,9 @@ final class LockFile implements AutoCloseable {
 
   /**
    * Takes the lock without waiting; empty when another process (or another lock of this JVM)
-   * holds it. On success, {@code holder} is written into the file.
+   * holds it. On success, {@code holder} is written into the file; whatever the file held before
+   * is kept as {@link #previousHolder()}: a holder that closed its lock emptied the file, so a
+   * non-empty one names a process that died holding it (killed, or crashed).
    */
   static Optional<LockFile> tryAcquire(Path file, String holder) throws IOException {
     Files.createDirectories(file.getParent());
@@ -51,10 +55,18 @@ final class LockFile implements AutoCloseable {
       ch.close();
       return Optional.empty();
     }
+    ByteBuffer before = ByteBuffer.allocate((int) Math.min(ch.size(), 64 * 1024));
+    ch.read(before, 0);
+    String previous = new String(before.array(), 0, before.position(), StandardCharsets.UTF_8).strip();
     ch.truncate(0);
     ch.write(ByteBuffer.wrap((holder + "\n").getBytes(StandardCharsets.UTF_8)), 0);
     ch.force(false);
-    return Optional.of(new LockFile(ch, l));
+    return Optional.of(new LockFile(ch, l, previous));
+  }
+
+  /** What the file held when this process took the lock: empty unless the previous holder died holding it. */
+  String previousHolder() {
+    return previousHolder;
   }
 
   /** Who holds the lock, as its holder wrote it (best effort). */
@@ -69,6 +81,11 @@ final class LockFile implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      channel.truncate(0); // released cleanly: the next holder finds the file empty
+    } catch (IOException e) {
+      // the next holder will report this one as having died holding the lock: a false alarm, not a loss
+    }
     try {
       lock.release();
       channel.close();

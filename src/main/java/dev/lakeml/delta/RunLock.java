@@ -25,10 +25,41 @@ import java.util.Optional;
 public final class RunLock implements AutoCloseable {
   /** The exit code of a command refused because the same stage is running: not a failure of the data. */
   public static final int REFUSED = 3;
+  private static final java.util.regex.Pattern HOLDER =
+      java.util.regex.Pattern.compile("lakeml (\\S+) run (\\S+) \\(pid (\\d+) on (.*), since (\\S+)\\)");
   private final List<LockFile> held;
 
   private RunLock(List<LockFile> held) {
     this.held = held;
+  }
+
+  /**
+   * A run that died holding one of these locks (SIGKILL, out of memory, power loss): the lock file
+   * still named it when this process took the lock, because a run that ends normally empties it.
+   */
+  public record Abandoned(String command, String runId, long pid, String host, Instant since) {}
+
+  /** The runs that died holding any of these locks, each once (a run holds one lock per stage). */
+  public List<Abandoned> abandoned() {
+    java.util.Map<String, Abandoned> out = new java.util.LinkedHashMap<>();
+    for (LockFile l : held) {
+      java.util.regex.Matcher m = HOLDER.matcher(l.previousHolder());
+      if (m.matches()) {
+        Instant since;
+        try {
+          since = Instant.parse(m.group(5));
+        } catch (java.time.format.DateTimeParseException e) {
+          since = null;
+        }
+        out.putIfAbsent(m.group(2), new Abandoned(m.group(1), m.group(2), Long.parseLong(m.group(3)), m.group(4), since));
+      }
+    }
+    return List.copyOf(out.values());
+  }
+
+  /** The holder description {@link #acquire} writes: {@code lakeml <command> run <run-id>}. */
+  public static String describe(String command, String runId) {
+    return "lakeml " + command + " run " + runId;
   }
 
   /**

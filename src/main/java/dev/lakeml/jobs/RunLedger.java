@@ -41,10 +41,19 @@ public final class RunLedger {
           .add("rows", DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType))
           .add("code_version", DataTypes.StringType);
 
+  /** The status of a run that died without recording its end (SIGKILL, crash), written by the next run. */
+  public static final String INTERRUPTED = "interrupted";
+
   private RunLedger() {}
 
+  /** Whether {@code runId} has a row. */
+  public static boolean recorded(Lakehouse lakehouse, String runId) {
+    return lakehouse.exists(TABLE) && !lakehouse.read(TABLE).filter(org.apache.spark.sql.functions.col("run_id").equalTo(runId)).isEmpty();
+  }
+
+  /** {@code started} or {@code ended} may be null when unknown (an interrupted run's end). */
   public static void record(
-      Lakehouse lakehouse, String runId, String command, String pipeline, String env, Instant started, String status, String error, List<StageResult> stages) {
+      Lakehouse lakehouse, String runId, String command, String pipeline, String env, Instant started, Instant ended, String status, String error, List<StageResult> stages) {
     List<Row> stageRows = new ArrayList<>();
     Map<String, Long> written = new LinkedHashMap<>();
     Map<String, Long> rows = new LinkedHashMap<>();
@@ -59,8 +68,8 @@ public final class RunLedger {
             command,
             pipeline,
             env,
-            Timestamp.from(started),
-            Timestamp.from(Instant.now()),
+            started == null ? null : Timestamp.from(started),
+            ended == null ? null : Timestamp.from(ended),
             status,
             error,
             JavaConverters.asScalaBuffer(stageRows).toSeq(),

@@ -146,7 +146,7 @@ public final class Simulation {
 
   private void record(String runId, String command, List<StageResult> stages, long t0) {
     Instant started = Instant.now().minusNanos(System.nanoTime() - t0);
-    RunLedger.record(base.lakehouse(), runId, command, base.spec().name(), base.settings().env(), started, "succeeded", null, stages);
+    RunLedger.record(base.lakehouse(), runId, command, base.spec().name(), base.settings().env(), started, java.time.Instant.now(), "succeeded", null, stages);
   }
 
   private int champion() {
