@@ -1,10 +1,9 @@
 package dev.lakeml.serve;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.lakeml.http.JsonHttpServer;
 import dev.lakeml.ml.RecordScorer;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Info;
@@ -14,16 +13,10 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The {@code serve} endpoint: a small HTTP server over one {@link RecordScorer}.
@@ -44,20 +37,10 @@ import java.util.concurrent.Executors;
  *
  * <p>Every request to {@code /predict} is appended as one JSON line to the {@link RequestLog}.
  */
-public final class PredictionServer implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+public final class PredictionServer extends JsonHttpServer {
   private static final int MAX_BODY = 64 * 1024;
 
-  static {
-    // As in ReplayApiServer: without TCP_NODELAY each answer waits for the client's delayed ACK.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
   private final RecordScorer scorer;
-  private final String host;
-  private final int requestedPort;
   private final RequestLog log;
   /**
    * The client's defaults, never the process-wide {@code io.prometheus.*} system properties or a
@@ -68,8 +51,6 @@ public final class PredictionServer implements AutoCloseable {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter requests;
   private final Histogram latency;
-  private HttpServer server;
-  private ExecutorService executor;
 
   /**
    * @param host the address to bind, e.g. {@code 127.0.0.1}
@@ -77,9 +58,8 @@ public final class PredictionServer implements AutoCloseable {
    * @param logDir the folder of the request log
    */
   public PredictionServer(RecordScorer scorer, String host, int port, Path logDir) {
+    super("prediction server", host, port, 4);
     this.scorer = scorer;
-    this.host = host;
-    this.requestedPort = port;
     this.log = new RequestLog(logDir);
     this.requests =
         Counter.builder(NO_OVERRIDES)
@@ -107,40 +87,9 @@ public final class PredictionServer implements AutoCloseable {
   }
 
   /** Binds and starts serving. */
-  public synchronized PredictionServer start() {
-    if (server != null) {
-      throw new IllegalStateException("Cannot start the prediction server: it is already running");
-    }
-    try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), requestedPort), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot start the prediction server on " + host + ":" + requestedPort + ": " + e.getMessage() + ". Use --port 0 for a free port, or free that port",
-          e);
-    }
-    executor =
-        Executors.newFixedThreadPool(
-            4,
-            r -> {
-              Thread t = new Thread(r, "lakeml-serve");
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
+  public PredictionServer start() {
+    bind();
     return this;
-  }
-
-  public synchronized int port() {
-    if (server == null) {
-      throw new IllegalStateException("Cannot tell the prediction server's port: call start() first");
-    }
-    return server.getAddress().getPort();
-  }
-
-  public URI baseUri() {
-    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
   }
 
   /** Where the request log is written. */
@@ -150,15 +99,12 @@ public final class PredictionServer implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
-      server = null;
-    }
+    super.close();
     log.close();
   }
 
-  private void handle(HttpExchange exchange) {
+  @Override
+  protected void handle(HttpExchange exchange) {
     long t0 = System.nanoTime();
     String path = exchange.getRequestURI().getPath();
     String endpoint = switch (path) {
@@ -172,7 +118,7 @@ public final class PredictionServer implements AutoCloseable {
           requireMethod(exchange, "GET");
           ObjectNode body = JSON.createObjectNode().put("status", "ok");
           describeModel(body);
-          send(exchange, 200, "application/json", JSON.writeValueAsBytes(body));
+          sendJson(exchange, 200, body);
           outcome = "ok";
         }
         case "/predict" -> outcome = predict(exchange, t0);
@@ -190,12 +136,11 @@ public final class PredictionServer implements AutoCloseable {
       }
     } catch (BadRequest e) {
       outcome = "bad_request";
-      trySendError(exchange, e.status, "bad_request", e.getMessage());
+      trySendError(exchange, e.status, e.error, e.getMessage());
     } catch (IOException | RuntimeException e) {
       outcome = "error";
       trySendError(exchange, 500, "internal", "Cannot answer the request: " + e);
     } finally {
-      exchange.close();
       requests.labelValues(endpoint, outcome).inc();
       latency.labelValues(endpoint).observe((System.nanoTime() - t0) / 1e9);
     }
@@ -208,14 +153,14 @@ public final class PredictionServer implements AutoCloseable {
       requireMethod(exchange, "POST");
       byte[] bytes = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
       if (bytes.length > MAX_BODY) {
-        throw new BadRequest(413, "Cannot score the record: the body is larger than " + MAX_BODY + " bytes. Send one record as a JSON object.");
+        throw new BadRequest(413, "bad_request", "Cannot score the record: the body is larger than " + MAX_BODY + " bytes. Send one record as a JSON object.");
       }
       body = new String(bytes, StandardCharsets.UTF_8);
       RecordScorer.Result r;
       try {
         r = scorer.score(body);
       } catch (IllegalArgumentException e) {
-        throw new BadRequest(400, e.getMessage());
+        throw new BadRequest(400, "bad_request", e.getMessage());
       }
       ObjectNode answer = JSON.createObjectNode().put("request_id", requestId);
       answer.put("probability", r.probability());
@@ -232,7 +177,7 @@ public final class PredictionServer implements AutoCloseable {
       answer.put("feature_table", r.featureTable());
       answer.put("feature_table_version", r.featureTableVersion());
       answer.set("features", JSON.valueToTree(jsonSafe(r.features())));
-      send(exchange, 200, "application/json", JSON.writeValueAsBytes(answer));
+      sendJson(exchange, 200, answer);
       String outcome = r.fallback() ? "fallback" : "ok";
       log.append(requestId, outcome, 200, (System.nanoTime() - t0) / 1e6, body, answer);
       return outcome;
@@ -257,39 +202,5 @@ public final class PredictionServer implements AutoCloseable {
     body.put("estimator", scorer.modelVersion().estimator());
     body.put("feature_table", scorer.featureTable().toString());
     body.put("feature_table_version", scorer.featureTableVersion());
-  }
-
-  private static void requireMethod(HttpExchange exchange, String method) throws BadRequest {
-    if (!exchange.getRequestMethod().equals(method)) {
-      exchange.getResponseHeaders().set("Allow", method);
-      throw new BadRequest(405, "Cannot serve " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath() + ": only " + method + " is allowed");
-    }
-  }
-
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.sendResponseHeaders(status, body.length);
-    exchange.getResponseBody().write(body);
-  }
-
-  private static void sendError(HttpExchange exchange, int status, String error, String message) throws IOException {
-    send(exchange, status, "application/json", JSON.writeValueAsBytes(JSON.createObjectNode().put("error", error).put("message", message)));
-  }
-
-  private static void trySendError(HttpExchange exchange, int status, String error, String message) {
-    try {
-      sendError(exchange, status, error, message);
-    } catch (IOException | RuntimeException ignored) {
-      // the client is gone or headers were sent: nothing more to tell it
-    }
-  }
-
-  private static final class BadRequest extends Exception {
-    final int status;
-
-    BadRequest(int status, String message) {
-      super(message);
-      this.status = status;
-    }
   }
 }

@@ -5,11 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.lakeml.http.JsonHttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +24,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -56,38 +53,29 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>From a shell: {@code java -cp <classpath> dev.lakeml.ingest.http.ReplayApiServer --dir
  * <pullsDir> [--port N] [--token-env VAR] [--faults plan.json]}.
  */
-public final class ReplayApiServer implements AutoCloseable {
+public final class ReplayApiServer extends JsonHttpServer {
   /** The path of the flights resource. */
   public static final String FLIGHTS_PATH = "/v1/flights";
 
   private static final String FAULTS_PATH = "/admin/faults";
   private static final String STATS_PATH = "/admin/stats";
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = JSON;
   private static final String HTML_ERROR =
       "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><center><h1>502"
           + " Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n";
 
-  static {
-    // The JDK server writes headers and body in two packets; with Nagle on, each answer waits
-    // for the client's delayed ACK (~40 ms). Read once, when the first HttpServer is created.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
   private final PullsDirectory pulls;
-  private final int requestedPort;
   private final String bearerToken;
   private final String sourceName;
   private final AtomicReference<ArmedFaults> faults;
   private final AtomicInteger requests = new AtomicInteger();
   private final Map<String, AtomicInteger> requestsByPage = new ConcurrentHashMap<>();
-  private HttpServer server;
-  private ExecutorService executor;
+  private volatile boolean started;
 
   private ReplayApiServer(Builder b) {
+    // Several threads, so that a SLOW answer does not hold back the client's retry.
+    super("replay server", InetAddress.getLoopbackAddress().getHostAddress(), b.port, 0);
     this.pulls = new PullsDirectory(b.pullsDir);
-    this.requestedPort = b.port;
     this.bearerToken = b.bearerToken;
     this.sourceName = b.sourceName;
     this.faults = new AtomicReference<>(new ArmedFaults(b.faultPlan));
@@ -104,45 +92,10 @@ public final class ReplayApiServer implements AutoCloseable {
    * @throws UncheckedIOException if the port cannot be bound
    * @throws IllegalStateException if already started
    */
-  public synchronized ReplayApiServer start() {
-    if (server != null) {
-      throw new IllegalStateException("Cannot start the replay server: it is already running");
-    }
-    InetSocketAddress address =
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort);
-    try {
-      server = HttpServer.create(address, 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "Cannot start the replay server on 127.0.0.1:" + requestedPort + ": " + e.getMessage()
-              + ". Use --port 0 for a free port, or free that port",
-          e);
-    }
-    // Several threads, so that a SLOW answer does not hold back the client's retry.
-    executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "replay-api");
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
+  public ReplayApiServer start() {
+    bind();
+    started = true;
     return this;
-  }
-
-  /** The bound port. */
-  public synchronized int port() {
-    if (server == null) {
-      throw new IllegalStateException("Cannot tell the replay server's port: call start() first");
-    }
-    return server.getAddress().getPort();
-  }
-
-  /** {@code http://127.0.0.1:<port>}, the base URL a client should use. */
-  public URI baseUri() {
-    return URI.create("http://127.0.0.1:" + port());
   }
 
   /** Replaces the fault plan; its request and page counts start from zero now. */
@@ -161,17 +114,14 @@ public final class ReplayApiServer implements AutoCloseable {
     return n == null ? 0 : n.get();
   }
 
-  /** Stops serving at once; requests in progress are cut off. */
   @Override
-  public synchronized void close() {
-    if (server != null) {
-      server.stop(0);
-      executor.shutdownNow();
-      server = null;
-    }
+  public void close() {
+    started = false;
+    super.close();
   }
 
-  private void handle(HttpExchange exchange) {
+  @Override
+  protected void handle(HttpExchange exchange) {
     try {
       String path = exchange.getRequestURI().getPath();
       if (path.equals(FLIGHTS_PATH)) {
@@ -201,8 +151,6 @@ public final class ReplayApiServer implements AutoCloseable {
       trySendError(exchange, 500, "internal", "Cannot serve the request: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // server closing
-    } finally {
-      exchange.close();
     }
   }
 
@@ -214,15 +162,6 @@ public final class ReplayApiServer implements AutoCloseable {
     byte[] expected = ("Bearer " + bearerToken).getBytes(StandardCharsets.UTF_8);
     return header != null
         && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void requireMethod(HttpExchange exchange, String method) throws BadRequest {
-    if (!exchange.getRequestMethod().equals(method)) {
-      exchange.getResponseHeaders().set("Allow", method);
-      throw new BadRequest(405, "method_not_allowed",
-          "Cannot serve " + exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()
-              + ": only " + method + " is allowed");
-    }
   }
 
   private void serveFaults(HttpExchange exchange) throws IOException, BadRequest {
@@ -376,30 +315,6 @@ public final class ReplayApiServer implements AutoCloseable {
     return node == null || node.isNull() ? null : node.asText();
   }
 
-  private static void sendError(HttpExchange exchange, int status, String error, String message)
-      throws IOException {
-    ObjectNode body = MAPPER.createObjectNode().put("error", error).put("message", message);
-    send(exchange, status, "application/json", MAPPER.writeValueAsBytes(body));
-  }
-
-  private static void trySendError(HttpExchange exchange, int status, String error,
-      String message) {
-    try {
-      sendError(exchange, status, error, message);
-    } catch (IOException | RuntimeException ignored) {
-      // Headers were already sent or the client went away: nothing more can be said to it.
-    }
-  }
-
-  private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
-      throws IOException {
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) {
-      exchange.getResponseBody().write(body);
-    }
-  }
-
   /** The query of a flights request, checked. */
   private record FlightsQuery(LocalDate date, int page, Integer pageSize) {
     static FlightsQuery parse(String rawQuery) throws BadRequest {
@@ -457,17 +372,6 @@ public final class ReplayApiServer implements AutoCloseable {
   }
 
   /** A request the server answers with a 4xx and a message, not a page. */
-  private static final class BadRequest extends Exception {
-    private final int status;
-    private final String error;
-
-    BadRequest(int status, String error, String message) {
-      super(message, null, false, false);
-      this.status = status;
-      this.error = error;
-    }
-  }
-
   /** How a server is set up; {@link #build()} checks it. */
   public static final class Builder {
     private final Path pullsDir;
@@ -527,7 +431,7 @@ public final class ReplayApiServer implements AutoCloseable {
   @Override
   public String toString() {
     return "ReplayApiServer[" + pulls.root() + (bearerToken == null ? "" : ", bearer auth")
-        + (server == null ? ", stopped" : ", port " + port()) + "]";
+        + (started ? ", port " + port() : ", stopped") + "]";
   }
 
   private static final String USAGE =
