@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
@@ -30,17 +29,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fault injection across the pipeline: for each stage in order (ingest, refine, features, train,
- * score), child JVMs running that stage's command on the same root are SIGKILLed at seeded random
- * points (a delay after the stage's start line, drawn from the stage's duration in an uninterrupted
- * reference run), each starting from the wreck the previous one left; then the stage runs to its
- * end and the next stage goes on from there. A last {@code lakeml run} finishes monitor and
- * retrain; every table is then compared with the reference run's: no row lost, none duplicated, no
- * half-registered model, no orphan prediction batch, and one {@code ops.runs} row per process,
- * killed ones included.
+ * Fault injection across the whole pipeline: a child {@code lakeml run} JVM is SIGKILLed at seeded
+ * random points in ingest, refine, features, train and score (a delay after the stage's start line,
+ * drawn from the stage's duration in an uninterrupted reference run); the next run goes on from the
+ * wreck (stages already done are skipped), and after the last run every table is compared with the
+ * reference: no row lost, none duplicated, no half-registered model, no orphan prediction batch, and
+ * one {@code ops.runs} row per process, killed ones included.
  *
- * <p>Default suite: {@code lakeml.crash.kills} = 2, in {@code lakeml.crash.stages} = refine,train (the
- * stages with the most commits per run; ingest's kills are also in {@code IngestKillTest}).
+ * <p>Default suite: {@code lakeml.crash.kills} = 2 in {@code lakeml.crash.stages} = refine,train (the
+ * stages with the most commits; kills in ingest are also in {@code IngestKillTest}).
  * {@code scripts/test-crash} runs 30 over all five stages. {@code lakeml.crash.seed} picks the points.
  */
 class CrashSafetyTest {
@@ -76,38 +73,29 @@ class CrashSafetyTest {
     }
     assertTrue(seconds.keySet().containsAll(STAGES), "stage durations in " + ref.output());
 
-    // 2. Kills, stage by stage in pipeline order: each kill starts the stage's own command (`lakeml
-    // refine`, ...) on the wreck the previous one left and SIGKILLs it a random delay after its
-    // start line; then the stage's command runs to the end, resuming from that wreck, so the next
-    // stage starts from what a resumed run leaves.
+    // 2. Kills: targets in stage order, spread evenly over lakeml.crash.stages; each `lakeml run`
+    // starts from the wreck the previous one left (the stages it finished are skipped as done).
     Path root = tmp.resolve("crashed");
     Random random = new Random(seed);
     Map<String, Integer> killedIn = new TreeMap<>();
     List<String> points = new ArrayList<>();
     int finishedBeforeKill = 0;
-    int processes = 0;
-    for (String stage : STAGES) {
-      int mine = (int) IntStream.range(0, kills).filter(i -> targets.get(i * targets.size() / kills).equals(stage)).count();
-      for (int i = 0; i < mine; i++) {
-        double delay = random.nextDouble() * seconds.get(stage);
-        ChildLakeml child = ChildLakeml.start(project, logs, Map.of(), stage, "--pipeline", "crash", "--root", root.toString());
-        processes++;
-        String running = killAfter(child, stage, delay);
-        if (running == null) {
-          finishedBeforeKill++;
-          continue;
-        }
-        killedIn.merge(running, 1, Integer::sum);
-        points.add(String.format("%s+%.1fs", stage, delay));
+    for (int i = 0; i < kills; i++) {
+      String target = targets.get(i * targets.size() / kills);
+      double delay = random.nextDouble() * seconds.get(target);
+      ChildLakeml child = ChildLakeml.start(project, logs, Map.of(), "run", "--pipeline", "crash", "--root", root.toString());
+      String stage = killAfter(child, target, delay);
+      if (stage == null) {
+        finishedBeforeKill++;
+        continue;
       }
-      ChildLakeml resume = ChildLakeml.start(project, logs, Map.of(), stage, "--pipeline", "crash", "--root", root.toString());
-      processes++;
-      assertEquals(0, resume.await(600), stage + " resumed after " + mine + " kills:\n" + resume.output());
+      killedIn.merge(stage, 1, Integer::sum);
+      points.add(String.format("%s+%.1fs->%s", target, delay, stage));
     }
-    // 3. The whole run on the result: the stages above are done (skipped), monitor and retrain run.
+    // 3. The run that finishes.
     ChildLakeml last = ChildLakeml.start(project, logs, Map.of(), "run", "--pipeline", "crash", "--root", root.toString());
-    processes++;
-    assertEquals(0, last.await(600), "the run after " + kills + " kills:\n" + last.output());
+    assertEquals(0, last.await(600), "the rerun after " + kills + " kills:\n" + last.output());
+    int processes = kills + 1;
 
     // 4. Every table against the reference.
     SparkSession spark = TestSpark.session();
