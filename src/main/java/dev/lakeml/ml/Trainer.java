@@ -175,12 +175,14 @@ public final class Trainer {
           case RANDOM_FOREST -> new RandomForestClassifier().setSeed(spec.seed()).setMaxBins(256);
           case LOGISTIC_REGRESSION -> new LogisticRegression();
           case LINEAR_REGRESSION -> throw new IllegalArgumentException("linear_regression is a regression estimator (model.task = regression)");
+          case XGBOOST -> XGBoost.classifier(spec.seed());
         };
     est.setLabelCol(label).setFeaturesCol(FEATURES).setProbabilityCol(PROBABILITY);
     // Every row carries a weight column (1.0 without class weights): fitted models then agree on params.
     set(est, "weightCol", WEIGHT, "model.class-weight");
     for (Map.Entry<String, String> p : params.entrySet()) {
-      set(est, p.getKey(), p.getValue(), "model.params." + p.getKey());
+      String name = spec.estimator() == PipelineSpec.Estimator.XGBOOST ? XGBoost.ALIASES.getOrDefault(p.getKey(), p.getKey()) : p.getKey();
+      set(est, name, p.getValue(), "model.params." + p.getKey());
     }
     return est;
   }
