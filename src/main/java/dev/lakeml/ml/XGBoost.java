@@ -1,50 +1,61 @@
 package dev.lakeml.ml;
 
-import java.util.LinkedHashMap;
+import dev.lakeml.LakemlException;
 import java.util.Map;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
-import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
  * {@code model.estimator = xgboost}: XGBoost's Spark classifier ({@code ml.dmlc:xgboost4j-spark_2.12}).
- * Kept apart from {@link Trainer} so that lakeml runs without XGBoost on the classpath (a cluster
- * started without {@code --packages ml.dmlc:xgboost4j-spark_2.12:3.1.1}) for every other estimator.
+ * This class names no XGBoost type, so lakeml loads and runs without XGBoost on the classpath (a
+ * cluster started without {@code --packages ml.dmlc:xgboost4j-spark_2.12:3.1.1}) for every other
+ * estimator; the calls into the library live in {@link XGBoostLibrary}, reached only after {@link
+ * #requireOnClasspath} passed.
  *
  * <p>Fixed here, not in the spec: one XGBoost worker per training task with {@code nthread = 1}
  * ({@code spark.task.cpus} must be ≥ nthread), the tracker on the driver's host ({@code
  * spark.driver.host}, loopback locally), and the missing-value policy {@code missing = 0}: the
- * assembled feature vectors may be sparse, where an absent slot means 0, and XGBoost refuses sparse
- * input with any other missing value; nulls are imputed before, so "missing" only ever means 0 —
- * the same for sparse and dense rows. Spec params with MLlib names are mapped: {@code maxIter} →
- * {@code numRound}, {@code maxDepth} → {@code max_depth}, {@code stepSize} → {@code eta}; XGBoost's
- * own names ({@code numRound}, {@code max_depth}, {@code eta}, {@code subsample}, ...) are taken as
- * they are.
+ * assembled vectors may be sparse (one-hot categoricals), where an absent slot means 0; nulls are
+ * imputed before, so "missing" only ever means the value 0, in training and scoring alike. The
+ * pipeline stores the vectors densely before XGBoost ({@link DenseFeatures}: xgboost4j-spark 3.1.1
+ * mispredicts sparse rows). Categoricals are one-hot encoded (XGBoost would read an index as an
+ * ordered number). Spec params with MLlib names are mapped:
+ * {@code maxIter} → {@code numRound}, {@code maxDepth} → {@code max_depth}, {@code stepSize} →
+ * {@code eta}; XGBoost's own names ({@code numRound}, {@code max_depth}, {@code eta}, {@code
+ * subsample}, ...) are taken as they are.
  */
 final class XGBoost {
+  static final String ESTIMATOR = "xgboost";
+  static final String PACKAGE = "ml.dmlc:xgboost4j-spark_2.12:3.1.1";
   static final Map<String, String> ALIASES = Map.of("maxIter", "numRound", "maxDepth", "max_depth", "stepSize", "eta");
+
+  private static final String CLASSIFIER = "ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier";
 
   private XGBoost() {}
 
-  static ProbabilisticClassifier<?, ?, ?> classifier(long seed) {
-    // From Java the setters return Params, not the classifier: one statement each.
-    XGBoostClassifier x = new XGBoostClassifier();
-    x.setNumWorkers(1);
-    x.setNthread(1);
-    x.setSeed(seed);
-    x.setMissing(0.0f);
-    SparkSession.getActiveSession()
-        .map(s -> s.conf().getOption("spark.driver.host"))
-        .foreach(
-            h -> {
-              if (h.isDefined()) {
-                x.setRabitTrackerHostIp(h.get());
-              }
-              return null;
-            });
-    return x;
+  /** XGBoost's Spark classifier with lakeml's fixed settings; fails with what to do when the library is absent. */
+  static ProbabilisticClassifier<?, ?, ?> classifier(String modelName, long seed) {
+    requireOnClasspath(XGBoost.class.getClassLoader(), "train " + modelName + " with model.estimator = xgboost");
+    return XGBoostLibrary.classifier(seed);
+  }
+
+  /**
+   * Fails with a {@link LakemlException} naming the package to add when XGBoost's classes cannot be
+   * loaded by {@code loader}; {@code doing} completes "Cannot ...".
+   */
+  static void requireOnClasspath(ClassLoader loader, String doing) {
+    try {
+      Class.forName(CLASSIFIER, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new LakemlException(
+          "Cannot " + doing + ": XGBoost (" + PACKAGE + ") is not on the classpath. The spark-submit jar does not bundle it"
+              + " (17 MB with native libraries): add --packages " + PACKAGE + " to spark-submit, or use another model.estimator"
+              + " (gbt, random_forest, logistic_regression).",
+          e,
+          2);
+    }
   }
 
   static boolean isModel(Transformer t) {
@@ -53,25 +64,15 @@ final class XGBoost {
 
   /** Total gain per vector slot index (slots never split on are absent), normalised to sum to 1. */
   static Map<Integer, Double> gain(Transformer model) {
-    XGBoostClassificationModel m = (XGBoostClassificationModel) model;
-    scala.collection.immutable.Map<String, Object> score;
-    try {
-      score = m.nativeBooster().getScore("", "total_gain");
-    } catch (Exception e) { // XGBoostError, checked, declared by the Scala API
-      throw new dev.lakeml.LakemlException("Cannot read the feature importances of the XGBoost model: " + e.getMessage(), e);
-    }
-    Map<Integer, Double> out = new LinkedHashMap<>();
-    double total = 0;
-    for (Map.Entry<String, Object> e : scala.collection.JavaConverters.mapAsJavaMap(score).entrySet()) {
-      double v = ((Number) e.getValue()).doubleValue();
-      out.put(Integer.parseInt(e.getKey().substring(1)), v);
-      total += v;
-    }
-    if (total > 0) {
-      for (Map.Entry<Integer, Double> e : out.entrySet()) {
-        e.setValue(e.getValue() / total);
-      }
-    }
-    return out;
+    return XGBoostLibrary.gain(model);
+  }
+
+  /**
+   * Adds {@code column}: array<double> of the TreeSHAP contribution of each vector slot, in
+   * log-odds, followed by the bias (the model's expected log-odds) as the last element; the row's
+   * logit is their sum.
+   */
+  static Dataset<Row> withContributions(Transformer model, Dataset<Row> transformed, String column) {
+    return XGBoostLibrary.withContributions(model, transformed, column);
   }
 }
