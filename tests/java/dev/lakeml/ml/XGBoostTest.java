@@ -37,7 +37,7 @@ class XGBoostTest {
   }
 
   @Test
-  void xgboostTrainsRegistersScoresAndReplaysIdentically() {
+  void xgboostTrainsRegistersScoresExplainsAndReplaysIdentically() {
     Lakehouse lh = TestSpark.freshLakehouse();
     GoldFixture.write(lh, GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 31), 3);
     GoldFixture.quality(lh, 3, true);
@@ -67,6 +67,63 @@ class XGBoostTest {
     assertTrue(r.identical());
     StageResult job = new ReplayJob().run(GoldFixture.context(lh, spec, "xgb-replay", Map.of("_args", "xgb-score")));
     assertTrue(job.summary().contains("IDENTICAL"), job.summary());
+
+    // TreeSHAP: for every scored row, bias + the sum of all contributions is the logit of its probability.
+    // XGBoost predicts in float32: its margin carries ~1e-7 relative error, and its probability is a
+    // float32 too, whose rounding moves logit(p) by ulp(p) / (p (1 - p)) (6e-6 at p = 0.99). So the sum
+    // is checked against logit(p) to 1e-6 plus that rounding, against the margin to 1e-6 relative, and
+    // sigmoid(sum) against p to 1e-6.
+    PipelineModel model = new ModelRegistry(lh).load(v);
+    Dataset<Row> june = Trainer.window(lh.read(GoldFixture.GOLD), "2001-06-01", "2001-07-02");
+    List<Row> rows =
+        Explanations.withContributions(model.transform(june), model, v)
+            .select(
+                col("id"),
+                org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64").getItem(1),
+                org.apache.spark.ml.functions.vector_to_array(col("rawPrediction"), "float64").getItem(1),
+                col(Explanations.BIAS),
+                col(Explanations.CONTRIBUTIONS),
+                col("origin"))
+            .collectAsList();
+    assertEquals(30 * 5, rows.size());
+    double worstLogit = 0;
+    double worstMargin = 0;
+    for (Row row : rows) {
+      double sum = row.getDouble(3);
+      List<String> names = new ArrayList<>();
+      for (Row c : row.<Row>getList(4)) {
+        sum += c.getDouble(1);
+        names.add(c.getString(0));
+      }
+      double p = row.getDouble(1);
+      double logit = Math.log(p / (1 - p));
+      worstLogit = Math.max(worstLogit, Math.abs(logit - sum));
+      worstMargin = Math.max(worstMargin, Math.abs(row.getDouble(2) - sum));
+      double float32Rounding = Math.ulp((float) p) / (p * (1 - p));
+      assertEquals(logit, sum, 1e-6 + float32Rounding, "logit(p) = bias + sum(contributions): " + row);
+      assertEquals(row.getDouble(2), sum, 1e-6 * Math.max(1, Math.abs(sum)), "the margin XGBoost predicted: " + row);
+      assertEquals(p, 1 / (1 + Math.exp(-sum)), 1e-6, "sigmoid(bias + sum) = p: " + row);
+      assertEquals(Trainer.featureNames(spec.model()).size(), names.size(), names.toString());
+      assertTrue(names.contains("origin=" + row.getString(5)), "a categorical input is named after the row's category: " + names);
+    }
+    System.out.printf("xgboost SHAP: worst |logit(p) - (bias + sum)| over %d rows: %.2e; worst |margin - (bias + sum)|: %.2e%n", rows.size(), worstLogit, worstMargin);
+
+    // score --explain stores the 5 largest |contributions| with the predictions.
+    StageResult explained = new ScoreJob().run(GoldFixture.context(lh, spec, "xgb-explain", Map.of("explain", "")));
+    assertEquals("succeeded", explained.status(), explained.summary());
+    List<Row> stored = lh.read(predictions).filter("run_id = 'xgb-explain'").select("id", "probability", "top_features").collectAsList();
+    assertEquals(30 * 5, stored.size());
+    for (Row s : stored) {
+      List<Row> top = s.getList(2);
+      assertEquals(5, top.size(), s.toString());
+      for (int i = 1; i < top.size(); i++) {
+        assertTrue(Math.abs(top.get(i).getDouble(1)) <= Math.abs(top.get(i - 1).getDouble(1)), "largest |contribution| first: " + top);
+      }
+      assertTrue(top.stream().noneMatch(c -> c.getString(0).contains("_oh_") || c.getString(0).endsWith("_imp")), top.toString());
+    }
+    assertTrue(
+        stored.stream().anyMatch(s -> s.<Row>getList(2).stream().anyMatch(c -> c.getString(0).startsWith("origin="))),
+        "origin (ORD is late more often) is among the top inputs of some flight");
   }
 
   @Test
