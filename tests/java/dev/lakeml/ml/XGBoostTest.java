@@ -124,6 +124,16 @@ class XGBoostTest {
     assertTrue(
         stored.stream().anyMatch(s -> s.<Row>getList(2).stream().anyMatch(c -> c.getString(0).startsWith("origin="))),
         "origin (ORD is late more often) is among the top inputs of some flight");
+
+    // score.explain = true in the spec stores them on every run, without --explain.
+    PipelineSpec.Score sc = spec.score();
+    PipelineSpec always =
+        new PipelineSpec(
+            spec.name(), spec.description(), spec.owner(), spec.file(), spec.source(), spec.bronzeTable(), spec.dimensions(), spec.silver(), spec.gold(),
+            spec.model(), new PipelineSpec.Score(sc.table(), sc.from(), sc.before(), true), spec.monitor(), spec.retrain());
+    StageResult bySpec = new ScoreJob().run(GoldFixture.context(lh, always, "xgb-explain-spec", Map.of("force", "")));
+    assertEquals("succeeded", bySpec.status(), bySpec.summary());
+    assertEquals(30 * 5, lh.read(predictions).filter("run_id = 'xgb-explain-spec' AND size(top_features) = 5").count());
   }
 
   @Test

@@ -299,8 +299,18 @@ public record PipelineSpec(
     ANY
   }
 
-  /** Batch scoring: the predictions table and the default date range [from, before). */
-  public record Score(String table, LocalDate from, LocalDate before) {}
+  /**
+   * Batch scoring: the predictions table and the default date range [from, before).
+   *
+   * @param explain store each prediction's top contributing inputs on every scoring run, as {@code
+   *     score --explain} does (logistic_regression and xgboost models only)
+   */
+  public record Score(String table, LocalDate from, LocalDate before, boolean explain) {
+    /** Scoring without stored explanations. */
+    public Score(String table, LocalDate from, LocalDate before) {
+      this(table, from, before, false);
+    }
+  }
 
   public static PipelineSpec load(Path projectDir, String pipeline) {
     String relative = "jobs/" + pipeline + ".conf";
@@ -393,7 +403,7 @@ public record PipelineSpec(
     m.finish();
 
     ConfigReader sc = r.object("score");
-    Score score = new Score(sc.identifier("table"), date(sc, "from"), date(sc, "before"));
+    Score score = new Score(sc.identifier("table"), date(sc, "from"), date(sc, "before"), sc.bool("explain", false));
     sc.finish();
 
     ConfigReader mo = r.object("monitor");
