@@ -34,6 +34,8 @@ class ModelSpecTest {
     assertEquals("auc", s.model().promotion().metric());
     assertEquals(PipelineSpec.ClassWeight.NONE, s.model().classWeight());
     assertTrue(!s.model().tuning().enabled());
+    assertTrue(!s.score().explain());
+    assertTrue(load(flights().replace("explain = false", "explain = true")).score().explain());
   }
 
   @Test
@@ -53,6 +55,8 @@ class ModelSpecTest {
     assertTrue(metric.getMessage().contains("model.promotion.metric") && metric.getMessage().contains("accuracy"), metric.getMessage());
     LakemlException tune = assertThrows(LakemlException.class, () -> load(flights() + "\nmodel.tuning { tune-from = \"2001-06-01\", grid { maxDepth = \"3\" } }\n"));
     assertTrue(tune.getMessage().contains("model.tuning.tune-from"), tune.getMessage());
+    LakemlException regression = assertThrows(LakemlException.class, () -> load(flights() + "\nmodel.estimator = xgboost\nmodel.task = regression\n"));
+    assertTrue(regression.getMessage().contains("model.estimator") && regression.getMessage().contains("xgboost"), regression.getMessage());
     LakemlException weight = assertThrows(LakemlException.class, () -> load(flights() + "\nmodel.class-weight = heavy\n"));
     assertTrue(weight.getMessage().contains("model.class-weight"), weight.getMessage());
   }

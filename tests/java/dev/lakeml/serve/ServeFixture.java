@@ -53,7 +53,12 @@ final class ServeFixture {
   }
 
   static ServeFixture build() {
-    ServeFixture f = new ServeFixture(TestSpark.freshLakehouse(), spec());
+    return build(spec());
+  }
+
+  /** The same lakehouse with the model of {@code spec} (e.g. another estimator) trained and scored. */
+  static ServeFixture build(PipelineSpec spec) {
+    ServeFixture f = new ServeFixture(TestSpark.freshLakehouse(), spec);
     f.writeDimensions();
     f.writeSilver(LocalDate.parse("2001-01-01"), LocalDate.parse("2001-07-01"), 7, 11);
     f.writeGold();
@@ -64,11 +69,16 @@ final class ServeFixture {
 
   /** The flights spec with a fast logistic regression. */
   static PipelineSpec spec() {
+    return spec(PipelineSpec.Estimator.LOGISTIC_REGRESSION, Map.of("maxIter", "30", "regParam", "0.01"));
+  }
+
+  /** The flights spec with {@code estimator} and its {@code params}. */
+  static PipelineSpec spec(PipelineSpec.Estimator estimator, Map<String, String> params) {
     PipelineSpec s = PipelineSpec.load(TestSpark.projectDir(), "flights");
     PipelineSpec.Model m = s.model();
     PipelineSpec.Model model =
         new PipelineSpec.Model(
-            m.name(), m.categorical(), m.numeric(), PipelineSpec.Estimator.LOGISTIC_REGRESSION, Map.of("maxIter", "30", "regParam", "0.01"),
+            m.name(), m.categorical(), m.numeric(), estimator, params,
             m.trainFrom(), m.trainBefore(), m.evaluateFrom(), m.evaluateBefore(), m.seed(), m.classWeight(), m.tuning(), m.promotion());
     return new PipelineSpec(s.name(), s.description(), s.owner(), s.file(), s.source(), s.bronzeTable(), s.dimensions(), s.silver(), s.gold(), model, s.score(), s.monitor());
   }

@@ -265,7 +265,7 @@ class ServeTest {
     var gbt = new ModelVersion(version.name(), 9, version.pipeline(), "gbt", version.path(), version.trainingTable(), 0, Map.of(), Map.of(), version.featureNames(),
         version.trainWindow(), version.evaluateWindow(), "", "", "", "", "", version.createdAt(), Map.of());
     LakemlException e = assertThrows(LakemlException.class, () -> Explanations.withTopFeatures(tiny, notLinear, gbt, 5));
-    assertTrue(e.getMessage().contains("implemented for logistic_regression only"), e.getMessage());
+    assertTrue(e.getMessage().contains("implemented for logistic_regression (coefficient × value) and xgboost") && e.getMessage().contains("model.estimator = xgboost"), e.getMessage());
   }
 
   private static HttpResponse<String> post(HttpClient http, URI base, String body) throws Exception {

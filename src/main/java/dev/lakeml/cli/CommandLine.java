@@ -10,7 +10,7 @@ import java.util.Set;
 /** The parsed command line: a command, its positional arguments and its {@code --options}. */
 record CommandLine(String command, List<String> args, Map<String, String> options, Map<String, String> sparkConf, Map<String, String> settings) {
   static final Set<String> COMMON = Set.of("root", "env", "pipeline", "conf", "set", "verbose");
-  static final Set<String> FLAGS = Set.of("verbose", "follow", "force", "help", "dry-run");
+  static final Set<String> FLAGS = Set.of("verbose", "follow", "force", "help", "dry-run", "explain");
 
   static CommandLine parse(String[] argv, Map<String, Set<String>> optionsByCommand) {
     if (argv.length == 0) {

@@ -223,16 +223,18 @@ public record PipelineSpec(
     }
   }
 
-  /** {@code gbt} and {@code random_forest} serve both tasks; the linear ones one task each. */
+  /** {@code gbt} and {@code random_forest} serve both tasks; the linear ones and {@code xgboost} (classification) one task each. */
   public enum Estimator {
     GBT,
     LOGISTIC_REGRESSION,
     RANDOM_FOREST,
-    LINEAR_REGRESSION;
+    LINEAR_REGRESSION,
+    /** XGBoost's Spark classifier (ml.dmlc:xgboost4j-spark, not bundled in the spark-submit jar). */
+    XGBOOST;
 
     public boolean supports(Task task) {
       return switch (this) {
-        case LOGISTIC_REGRESSION -> task == Task.CLASSIFICATION;
+        case LOGISTIC_REGRESSION, XGBOOST -> task == Task.CLASSIFICATION;
         case LINEAR_REGRESSION -> task == Task.REGRESSION;
         default -> true;
       };
@@ -297,8 +299,18 @@ public record PipelineSpec(
     ANY
   }
 
-  /** Batch scoring: the predictions table and the default date range [from, before). */
-  public record Score(String table, LocalDate from, LocalDate before) {}
+  /**
+   * Batch scoring: the predictions table and the default date range [from, before).
+   *
+   * @param explain store each prediction's top contributing inputs on every scoring run, as {@code
+   *     score --explain} does (logistic_regression and xgboost models only)
+   */
+  public record Score(String table, LocalDate from, LocalDate before, boolean explain) {
+    /** Scoring without stored explanations. */
+    public Score(String table, LocalDate from, LocalDate before) {
+      this(table, from, before, false);
+    }
+  }
 
   public static PipelineSpec load(Path projectDir, String pipeline) {
     String relative = "jobs/" + pipeline + ".conf";
@@ -351,7 +363,7 @@ public record PipelineSpec(
     Estimator estimator = m.enumValue("estimator", Estimator.class, Estimator.GBT);
     if (!estimator.supports(task)) {
       throw Errors.config(file, m.path("estimator"), "'" + ConfigReader.name(estimator) + "' cannot be used with task = " + ConfigReader.name(task)
-          + (task == Task.REGRESSION ? "; use gbt, random_forest or linear_regression." : "; use gbt, random_forest or logistic_regression."));
+          + (task == Task.REGRESSION ? "; use gbt, random_forest or linear_regression." : "; use gbt, random_forest, logistic_regression or xgboost."));
     }
     Model model =
         new Model(
@@ -391,7 +403,7 @@ public record PipelineSpec(
     m.finish();
 
     ConfigReader sc = r.object("score");
-    Score score = new Score(sc.identifier("table"), date(sc, "from"), date(sc, "before"));
+    Score score = new Score(sc.identifier("table"), date(sc, "from"), date(sc, "before"), sc.bool("explain", false));
     sc.finish();
 
     ConfigReader mo = r.object("monitor");

@@ -59,7 +59,7 @@ public final class ScoreJob implements Job {
     lineage.put("model", model.name());
     lineage.put("model_version", model.version());
     lineage.put("range", range);
-    int explainTop = ctx.flag("explain") ? dev.lakeml.ml.Explanations.DEFAULT_TOP : 0;
+    int explainTop = ctx.flag("explain") || spec.score().explain() ? dev.lakeml.ml.Explanations.DEFAULT_TOP : 0;
     if (explainTop > 0) {
       lineage.put("explain_top", explainTop);
     }

@@ -15,7 +15,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Global feature importances keyed by the name of each slot of the assembled feature vector, read
  * from the vector's ML attributes (one-hot slots come out as e.g. {@code origin_oh_ATL}). Trees give
- * impurity importances (summing to 1); the linear model gives |coefficient| of the unscaled inputs.
+ * impurity importances (summing to 1), XGBoost its total gain per slot (summing to 1); the linear
+ * model gives |coefficient| of the unscaled inputs.
  */
 final class FeatureImportances {
   private FeatureImportances() {}
@@ -29,6 +30,12 @@ final class FeatureImportances {
       weights = rf.featureImportances();
     } else if (last instanceof LogisticRegressionModel lr) {
       weights = lr.coefficients();
+    } else if (XGBoost.isModel(last)) { // total gain per slot, normalised
+      Map<Integer, Double> gain = XGBoost.gain(last);
+      int size = AttributeGroup.fromStructField(transformedSchema.apply(Trainer.FEATURES)).size();
+      double[] w = new double[Math.max(size, gain.keySet().stream().mapToInt(i -> i + 1).max().orElse(0))];
+      gain.forEach((i, v) -> w[i] = v);
+      weights = org.apache.spark.ml.linalg.Vectors.dense(w);
     } else {
       return Map.of();
     }

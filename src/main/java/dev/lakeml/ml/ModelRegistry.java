@@ -115,6 +115,9 @@ public final class ModelRegistry {
   }
 
   public PipelineModel load(ModelVersion v) {
+    if (XGBoost.ESTIMATOR.equals(v.estimator())) {
+      XGBoost.requireOnClasspath(XGBoost.class.getClassLoader(), "load " + v.name() + " v" + v.version() + " (xgboost)");
+    }
     return PipelineModel.load(v.path());
   }
 

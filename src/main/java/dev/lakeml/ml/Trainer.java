@@ -138,11 +138,14 @@ public final class Trainer {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> vectorInputs = new ArrayList<>();
     boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION || spec.estimator() == PipelineSpec.Estimator.LINEAR_REGRESSION;
+    // XGBoost reads every slot as a number: one-hot, not an alphabetical index (MLlib's trees read the
+    // index's nominal attribute as a category). One slot per category also names its SHAP contribution.
+    boolean oneHot = linear || spec.estimator() == PipelineSpec.Estimator.XGBOOST;
     if (!spec.categorical().isEmpty()) {
       String[] in = spec.categorical().toArray(new String[0]);
       String[] idx = spec.categorical().stream().map(c -> c + "_idx").toArray(String[]::new);
       stages.add(new StringIndexer().setInputCols(in).setOutputCols(idx).setHandleInvalid("keep").setStringOrderType("alphabetAsc"));
-      if (linear) {
+      if (oneHot) {
         String[] oh = spec.categorical().stream().map(c -> c + "_oh").toArray(String[]::new);
         stages.add(new OneHotEncoder().setInputCols(idx).setOutputCols(oh).setHandleInvalid("keep"));
         vectorInputs.addAll(List.of(oh));
@@ -164,6 +167,9 @@ public final class Trainer {
       vectorInputs.addAll(List.of(imp));
     }
     stages.add(new VectorAssembler().setInputCols(vectorInputs.toArray(new String[0])).setOutputCol(FEATURES).setHandleInvalid("keep"));
+    if (spec.estimator() == PipelineSpec.Estimator.XGBOOST) {
+      stages.add(new DenseFeatures());
+    }
     stages.add(spec.task() == PipelineSpec.Task.REGRESSION ? Regression.estimator(label, spec, params) : estimator(label, spec, params));
     return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
   }
@@ -175,12 +181,14 @@ public final class Trainer {
           case RANDOM_FOREST -> new RandomForestClassifier().setSeed(spec.seed()).setMaxBins(256);
           case LOGISTIC_REGRESSION -> new LogisticRegression();
           case LINEAR_REGRESSION -> throw new IllegalArgumentException("linear_regression is a regression estimator (model.task = regression)");
+          case XGBOOST -> XGBoost.classifier(spec.name(), spec.seed());
         };
     est.setLabelCol(label).setFeaturesCol(FEATURES).setProbabilityCol(PROBABILITY);
     // Every row carries a weight column (1.0 without class weights): fitted models then agree on params.
     set(est, "weightCol", WEIGHT, "model.class-weight");
     for (Map.Entry<String, String> p : params.entrySet()) {
-      set(est, p.getKey(), p.getValue(), "model.params." + p.getKey());
+      String name = spec.estimator() == PipelineSpec.Estimator.XGBOOST ? XGBoost.ALIASES.getOrDefault(p.getKey(), p.getKey()) : p.getKey();
+      set(est, name, p.getValue(), "model.params." + p.getKey());
     }
     return est;
   }
@@ -200,7 +208,7 @@ public final class Trainer {
     boolean plainString = param.getClass() == Param.class;
     try {
       est.set(param, param.jsonDecode(plainString ? "\"" + value.replace("\"", "\\\"") + "\"" : value));
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // jsonDecode throws Jackson's (checked) JsonParseException for a word where a number belongs
       throw Errors.config("the pipeline spec", key, "has an invalid value '" + value + "': " + e.getMessage());
     }
   }

@@ -1,0 +1,72 @@
+package dev.lakeml.ml;
+
+import dev.lakeml.LakemlException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
+import org.apache.spark.ml.Transformer;
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/** The calls into xgboost4j-spark, behind {@link XGBoost}: loading this class needs the library. */
+final class XGBoostLibrary {
+  private XGBoostLibrary() {}
+
+  static ProbabilisticClassifier<?, ?, ?> classifier(long seed) {
+    // From Java the setters return Params, not the classifier: one statement each.
+    XGBoostClassifier x = new XGBoostClassifier();
+    x.setNumWorkers(1);
+    x.setNthread(1);
+    x.setSeed(seed);
+    x.setMissing(0.0f);
+    SparkSession.getActiveSession()
+        .map(s -> s.conf().getOption("spark.driver.host"))
+        .foreach(
+            h -> {
+              if (h.isDefined()) {
+                x.setRabitTrackerHostIp(h.get());
+              }
+              return null;
+            });
+    return x;
+  }
+
+  static Map<Integer, Double> gain(Transformer model) {
+    XGBoostClassificationModel m = (XGBoostClassificationModel) model;
+    scala.collection.immutable.Map<String, Object> score;
+    try {
+      score = m.nativeBooster().getScore("", "total_gain");
+    } catch (Exception e) { // XGBoostError, checked, declared by the Scala API
+      throw new LakemlException("Cannot read the feature importances of the XGBoost model: " + e.getMessage(), e);
+    }
+    Map<Integer, Double> out = new LinkedHashMap<>();
+    double total = 0;
+    for (Map.Entry<String, Object> e : scala.collection.JavaConverters.mapAsJavaMap(score).entrySet()) {
+      double v = ((Number) e.getValue()).doubleValue();
+      out.put(Integer.parseInt(e.getKey().substring(1)), v); // "f12" -> slot 12
+      total += v;
+    }
+    if (total > 0) {
+      for (Map.Entry<Integer, Double> e : out.entrySet()) {
+        e.setValue(e.getValue() / total);
+      }
+    }
+    return out;
+  }
+
+  static Dataset<Row> withContributions(Transformer model, Dataset<Row> transformed, String column) {
+    // A copy that predicts only contributions: the rows already hold probability and prediction.
+    XGBoostClassificationModel m = ((XGBoostClassificationModel) model).copy(ParamMap.empty());
+    m.setProbabilityCol("");
+    m.setRawPredictionCol("");
+    m.setPredictionCol("");
+    m.setLeafPredictionCol("");
+    m.setContribPredictionCol(column);
+    return m.transform(transformed)
+        .withColumn(column, org.apache.spark.ml.functions.vector_to_array(org.apache.spark.sql.functions.col(column), "float64"));
+  }
+}
