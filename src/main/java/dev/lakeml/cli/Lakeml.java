@@ -72,6 +72,7 @@ public final class Lakeml {
       Settings settings =
           Settings.load(ConfigFiles.projectDir(), cl.options().getOrDefault("env", "local"), cl.options().get("root"), cl.sparkConf(), cl.settings());
       PipelineSpec spec = PipelineSpec.load(ConfigFiles.projectDir(), cl.options().getOrDefault("pipeline", "flights"));
+      dev.lakeml.ml.Trainer.checkParams(spec); // estimator params need Spark ML's classes, not a session
       if (verbose) { // the effective settings, secrets masked (Settings.describe)
         settings.describe().forEach((k, v) -> err.println("lakeml: setting " + k + " = " + v));
       }

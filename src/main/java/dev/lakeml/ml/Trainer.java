@@ -174,6 +174,35 @@ public final class Trainer {
     return new Pipeline().setStages(stages.toArray(new PipelineStage[0]));
   }
 
+  /**
+   * Checks {@code model.params} and every value of {@code model.tuning.grid} against the estimator's
+   * own parameters (name, type, allowed range) at start-up, before any data is read: a wrong one
+   * stops with the spec file, the key and what is allowed. XGBoost's are checked when its library is
+   * on the classpath (without it, train and score say what to add).
+   */
+  public static void checkParams(PipelineSpec spec) {
+    PipelineSpec.Model m = spec.model();
+    if (m.estimator() == PipelineSpec.Estimator.XGBOOST && !XGBoost.onClasspath()) {
+      return;
+    }
+    try {
+      org.apache.spark.ml.param.Params est =
+          m.task() == PipelineSpec.Task.REGRESSION ? Regression.estimator("label", m, m.params()) : estimator("label", m, m.params());
+      for (Map.Entry<String, List<String>> axis : m.tuning().grid().entrySet()) {
+        for (String value : axis.getValue()) {
+          set(est, paramName(m, axis.getKey()), value, "model.tuning.grid." + axis.getKey());
+        }
+      }
+    } catch (dev.lakeml.LakemlException e) {
+      throw new dev.lakeml.LakemlException(e.getMessage().replace("Cannot load the pipeline spec:", "Cannot load " + spec.file() + ":"), null, e.exitCode());
+    }
+  }
+
+  /** The estimator's name for a spec param: XGBoost also takes MLlib's names ({@link XGBoost#ALIASES}). */
+  static String paramName(PipelineSpec.Model spec, String key) {
+    return spec.estimator() == PipelineSpec.Estimator.XGBOOST ? XGBoost.ALIASES.getOrDefault(key, key) : key;
+  }
+
   static ProbabilisticClassifier<?, ?, ?> estimator(String label, PipelineSpec.Model spec, Map<String, String> params) {
     ProbabilisticClassifier<?, ?, ?> est =
         switch (spec.estimator()) {
@@ -187,8 +216,7 @@ public final class Trainer {
     // Every row carries a weight column (1.0 without class weights): fitted models then agree on params.
     set(est, "weightCol", WEIGHT, "model.class-weight");
     for (Map.Entry<String, String> p : params.entrySet()) {
-      String name = spec.estimator() == PipelineSpec.Estimator.XGBOOST ? XGBoost.ALIASES.getOrDefault(p.getKey(), p.getKey()) : p.getKey();
-      set(est, name, p.getValue(), "model.params." + p.getKey());
+      set(est, paramName(spec, p.getKey()), p.getValue(), "model.params." + p.getKey());
     }
     return est;
   }
@@ -202,15 +230,26 @@ public final class Trainer {
       throw Errors.config(
           "the pipeline spec",
           key,
-          "is not a parameter of " + est.getClass().getSimpleName() + ". Known: " + String.join(", ", known) + ".");
+          "is not a parameter of " + est.getClass().getSimpleName() + ". It must be one of the allowed: " + String.join(", ", known) + ".");
     }
     Param<Object> param = (Param<Object>) est.getParam(name);
     boolean plainString = param.getClass() == Param.class;
     try {
       est.set(param, param.jsonDecode(plainString ? "\"" + value.replace("\"", "\\\"") + "\"" : value));
     } catch (Exception e) { // jsonDecode throws Jackson's (checked) JsonParseException for a word where a number belongs
-      throw Errors.config("the pipeline spec", key, "has an invalid value '" + value + "': " + e.getMessage());
+      String type = param.getClass().getSimpleName().replace("Param", "").toLowerCase();
+      throw Errors.config(
+          "the pipeline spec",
+          key,
+          "has an invalid value '" + value + "': " + firstLine(e) + ". It must be " + (type.isEmpty() ? "a value" : "a " + type) + " allowed by "
+              + est.getClass().getSimpleName() + "." + name + ": " + param.doc() + ".");
     }
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   /** AUC, PR-AUC and log-loss of scored rows against the label. */

@@ -58,6 +58,16 @@ final class XGBoost {
     }
   }
 
+  /** Whether XGBoost's classes can be loaded here. */
+  static boolean onClasspath() {
+    try {
+      Class.forName(CLASSIFIER, false, XGBoost.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
   static boolean isModel(Transformer t) {
     return t.getClass().getName().startsWith("ml.dmlc.xgboost4j.");
   }
