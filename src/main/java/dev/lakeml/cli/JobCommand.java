@@ -139,12 +139,10 @@ final class JobCommand implements Command {
         if (RunLedger.recorded(c.lakehouse(), a.runId())) {
           continue;
         }
-        String error =
-            String.format(
-                "the process (pid %d on %s) ended without recording its end: killed or crashed. Found by run %s, which went on from the tables' last commits.",
-                a.pid(), a.host(), runId);
+        String what = "ended without recording its end: killed or crashed. Found by run " + runId + ", which went on from the tables' last commits.";
+        String error = String.format("the process (pid %d on %s) %s", a.pid(), a.host(), what);
         RunLedger.record(c.lakehouse(), a.runId(), a.command(), c.spec().name(), c.settings().env(), a.since(), null, RunLedger.INTERRUPTED, error, List.of());
-        ctx.say("note: run " + a.runId() + " (" + a.command() + ", started " + a.since() + ") " + error.substring(error.indexOf(')') + 2) + " Recorded in ops.runs as " + RunLedger.INTERRUPTED + ".");
+        ctx.say("note: run " + a.runId() + " (" + a.command() + ", started " + a.since() + ") " + what + " Recorded in ops.runs as " + RunLedger.INTERRUPTED + ".");
       } catch (RuntimeException e) {
         c.out().println("warning: could not record interrupted run " + a.runId() + " in ops.runs: " + Lakeml.firstLine(e));
       }

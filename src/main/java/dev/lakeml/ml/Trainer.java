@@ -182,7 +182,7 @@ public final class Trainer {
    */
   public static void checkParams(PipelineSpec spec) {
     PipelineSpec.Model m = spec.model();
-    if (m.estimator() == PipelineSpec.Estimator.XGBOOST && !XGBoost.onClasspath()) {
+    if (m.estimator() == PipelineSpec.Estimator.XGBOOST && !XGBoost.onClasspath(XGBoost.class.getClassLoader())) {
       return;
     }
     try {

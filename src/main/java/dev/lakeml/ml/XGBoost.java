@@ -46,22 +46,20 @@ final class XGBoost {
    * loaded by {@code loader}; {@code doing} completes "Cannot ...".
    */
   static void requireOnClasspath(ClassLoader loader, String doing) {
-    try {
-      Class.forName(CLASSIFIER, false, loader);
-    } catch (ClassNotFoundException | LinkageError e) {
+    if (!onClasspath(loader)) {
       throw new LakemlException(
           "Cannot " + doing + ": XGBoost (" + PACKAGE + ") is not on the classpath. The spark-submit jar does not bundle it"
               + " (17 MB with native libraries): add --packages " + PACKAGE + " to spark-submit, or use another model.estimator"
               + " (gbt, random_forest, logistic_regression).",
-          e,
+          null,
           2);
     }
   }
 
-  /** Whether XGBoost's classes can be loaded here. */
-  static boolean onClasspath() {
+  /** Whether XGBoost's classes can be loaded by {@code loader}. */
+  static boolean onClasspath(ClassLoader loader) {
     try {
-      Class.forName(CLASSIFIER, false, XGBoost.class.getClassLoader());
+      Class.forName(CLASSIFIER, false, loader);
       return true;
     } catch (ClassNotFoundException | LinkageError e) {
       return false;
