@@ -18,14 +18,23 @@ public final class AnalystCatalog {
 
   /** Documents {@code tables} (committing only changed docs) and creates the curated views. */
   public static List<TableId> publish(Lakehouse lakehouse, PipelineSpec spec, List<TableId> tables) {
-    CatalogDocs docs = CatalogDocs.forPipeline(spec);
-    ACTIVE.put(lakehouse.spark(), docs);
+    CatalogDocs docs = activate(lakehouse, spec);
     try {
       docs.apply(lakehouse, tables);
     } catch (RuntimeException e) { // e.g. a concurrent writer: docs are retried next session, the command goes on
       System.err.println("lakeml: warning: could not update the catalog docs: " + firstLine(e));
     }
     return CuratedViews.create(lakehouse, spec);
+  }
+
+  /**
+   * Documents the tables this session writes, as it writes them ({@link #documentAfterWrite}),
+   * without touching the others or creating views: what the launcher does for jobs.
+   */
+  public static CatalogDocs activate(Lakehouse lakehouse, PipelineSpec spec) {
+    CatalogDocs docs = CatalogDocs.forPipeline(spec);
+    ACTIVE.put(lakehouse.spark(), docs);
+    return docs;
   }
 
   /**

@@ -21,6 +21,17 @@ public interface Command {
     return true;
   }
 
+  /**
+   * Whether the command reads tables by name (SQL, reports, servers): the launcher then registers
+   * every table, applies the catalog docs and creates the curated views before {@link #run}. Jobs
+   * read and write by path and answer false: with the embedded (in-memory) catalog, which dies with
+   * the process, nobody could see those registrations (the tables a job writes are still registered
+   * and documented as it writes them).
+   */
+  default boolean readsTablesByName() {
+    return true;
+  }
+
   /** Runs the command; returns the exit code. Throw {@link dev.lakeml.LakemlException} for user errors. */
   int run(CommandContext ctx) throws Exception;
 }

@@ -47,6 +47,11 @@ final class JobCommand implements Command {
   }
 
   @Override
+  public boolean readsTablesByName() {
+    return false; // jobs read and write by path
+  }
+
+  @Override
   public int run(CommandContext c) throws Exception {
     String runId = newRunId();
     Instant started = Instant.now();

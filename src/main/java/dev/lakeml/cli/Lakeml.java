@@ -80,7 +80,11 @@ public final class Lakeml {
       if (command.needsSpark()) {
         SparkSession spark = Sessions.create(settings, "lakeml " + cl.command() + " " + spec.name());
         lakehouse = new Lakehouse(spark, settings.root());
-        dev.lakeml.catalog.AnalystCatalog.publish(lakehouse, spec, lakehouse.registerAll()); // docs + curated views (issue 7)
+        if (command.readsTablesByName() || settings.catalogType() != Settings.CatalogType.EMBEDDED) {
+          dev.lakeml.catalog.AnalystCatalog.publish(lakehouse, spec, lakehouse.registerAll()); // docs + curated views (issue 7)
+        } else {
+          dev.lakeml.catalog.AnalystCatalog.activate(lakehouse, spec); // a job: what it writes is registered and documented as written
+        }
       }
       return command.run(new CommandContext(cl.command(), cl.args(), cl.options(), settings, spec, lakehouse, out));
     } catch (LakemlException e) {

@@ -283,13 +283,20 @@ public final class Lakehouse {
 
   /** Creates the layer databases and registers every Delta table under the root, by name. */
   public List<TableId> registerAll() {
-    List<TableId> found = new ArrayList<>();
     for (Layer layer : Layer.values()) {
       spark.sql("CREATE DATABASE IF NOT EXISTS " + layer.dbName());
+    }
+    List<TableId> found = tables();
+    found.forEach(this::register);
+    return found;
+  }
+
+  /** Every Delta table under the root, layer by layer, without registering them. */
+  public List<TableId> tables() {
+    List<TableId> found = new ArrayList<>();
+    for (Layer layer : Layer.values()) {
       for (String name : listTables(layer)) {
-        TableId id = TableId.of(layer, name);
-        register(id);
-        found.add(id);
+        found.add(TableId.of(layer, name));
       }
     }
     return found;
