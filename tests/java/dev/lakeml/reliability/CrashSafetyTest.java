@@ -32,14 +32,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Fault injection across the whole pipeline: child lakeml JVMs ({@code lakeml run} for the first kill
  * aimed at a stage, the stage's own command for the next ones) are SIGKILLed at seeded random points
  * in ingest, refine, features, train and score (a delay after the stage's start line, drawn from the
- * stage's duration in an uninterrupted reference run); each goes on from the wreck the previous one
- * left (stages already done are skipped), and after a last {@code lakeml run} every table is compared with the
- * reference: no row lost, none duplicated, no half-registered model, no orphan prediction batch, and
- * one {@code ops.runs} row per process, killed ones included.
+ * stage's duration in an uninterrupted reference run, see {@link #killDelays}); each goes on from the
+ * wreck the previous one left (stages already done are skipped), and after a last {@code lakeml run}
+ * every table is compared with the reference: no row lost, none duplicated, no half-registered model,
+ * no orphan prediction batch, and one {@code ops.runs} row per process, killed ones included.
  *
  * <p>Default suite: {@code lakeml.crash.kills} = 2 in {@code lakeml.crash.stages} = refine,train (the
  * stages with the most commits; kills in ingest are also in {@code IngestKillTest}).
- * {@code scripts/test-crash} runs 30 over all five stages. {@code lakeml.crash.seed} picks the points.
+ * {@code scripts/test-crash} plans 31 over all five stages, of which at least 30 land (the last
+ * stage's last point may find it already done). {@code lakeml.crash.seed} picks the points.
  */
 class CrashSafetyTest {
   static final List<String> STAGES = List.of("ingest", "refine", "features", "train", "score");
@@ -74,35 +75,48 @@ class CrashSafetyTest {
     }
     assertTrue(seconds.keySet().containsAll(STAGES), "stage durations in " + ref.output());
 
-    // 2. Kills: targets in stage order, spread evenly over lakeml.crash.stages; each process starts
-    // from the wreck the previous one left (the stages it finds done are skipped).
+    // 2. Kills: each target stage gets its share of the kills, in stage order; each process starts
+    // from the wreck the previous one left (the stages it finds done are skipped). The first kill
+    // aimed at a stage is in `lakeml run` (which finishes the stages before it); the next ones in the
+    // stage's own command, which neither re-checks the stages before it nor goes on to the ones after.
+    // Kill points are drawn so that kills land in real work, not in the no-op checks of a stage that
+    // already committed: a stage that starts over after a kill gets its points in ascending order
+    // (the latest ones reach into its final commits); ingest, which keeps every committed page, gets
+    // shorter delays whose sum spans its duration. When a stage still commits before its share is
+    // used up, the rest of its share moves on to the next stage.
     Path root = tmp.resolve("crashed");
     Random random = new Random(seed);
     Map<String, Integer> killedIn = new TreeMap<>();
     List<String> points = new ArrayList<>();
     int finishedBeforeKill = 0;
-    String previous = null;
-    for (int i = 0; i < kills; i++) {
-      String target = targets.get(i * targets.size() / kills);
-      double delay = random.nextDouble() * seconds.get(target);
-      // The first kill aimed at a stage is in `lakeml run` (which finishes the stages before it);
-      // the next ones in the stage's own command, which neither re-checks the stages before it nor,
-      // should the stage finish before the kill, goes on to the stages after it.
-      String command = target.equals(previous) ? target : "run";
-      previous = target;
-      ChildLakeml child = ChildLakeml.start(project, logs, Map.of(), command, "--pipeline", "crash", "--root", root.toString());
-      String stage = killAfter(child, target, delay);
-      if (stage == null) {
-        finishedBeforeKill++;
-        continue;
+    int processes = 0;
+    int carried = 0;
+    for (int t = 0; t < targets.size(); t++) {
+      String target = targets.get(t);
+      int share = (t + 1) * kills / targets.size() - t * kills / targets.size() + carried;
+      carried = 0;
+      double[] delays = killDelays(random, share, seconds.get(target), target.equals("ingest"));
+      for (int k = 0; k < share; k++) {
+        ChildLakeml child = ChildLakeml.start(project, logs, Map.of(), k == 0 ? "run" : target, "--pipeline", "crash", "--root", root.toString());
+        processes++;
+        String stage = killAfter(child, target, delays[k]);
+        if (stage != null) {
+          killedIn.merge(stage, 1, Integer::sum);
+          points.add(String.format("%s+%.1fs->%s", target, delays[k], stage));
+        } else {
+          finishedBeforeKill++;
+        }
+        if (stage == null || !stage.equals(target)) { // the target committed: what is left of its share goes on
+          carried = share - k - 1;
+          break;
+        }
       }
-      killedIn.merge(stage, 1, Integer::sum);
-      points.add(String.format("%s+%.1fs->%s", target, delay, stage));
     }
     // 3. The run that finishes.
     ChildLakeml last = ChildLakeml.start(project, logs, Map.of(), "run", "--pipeline", "crash", "--root", root.toString());
     assertEquals(0, last.await(600), "the rerun after " + kills + " kills:\n" + last.output());
-    int processes = kills + 1;
+    processes++;
+    int landed = killedIn.values().stream().mapToInt(Integer::intValue).sum();
 
     // 4. Every table against the reference.
     SparkSession spark = TestSpark.session();
@@ -117,7 +131,7 @@ class CrashSafetyTest {
     String figures =
         String.format(
             "crash-safety: %d kills (seed %d) %s, %d runs finished before their kill point, %d tables compared, rows lost %d, rows extra %d, ops.runs %s, %.0fs%n  points: %s",
-            killedIn.values().stream().mapToInt(Integer::intValue).sum(), seed, killedIn, finishedBeforeKill, diff.size(), lost, extra, runs,
+            landed, seed, killedIn, finishedBeforeKill, diff.size(), lost, extra, runs,
             (System.nanoTime() - t0) / 1e9, points);
     System.out.println(figures);
     Path report = TestSpark.projectDir().resolve("target/crash-safety.txt");
@@ -126,6 +140,25 @@ class CrashSafetyTest {
     List<String> differing = diff.entrySet().stream().filter(e -> e.getValue()[0] + e.getValue()[1] > 0).map(e -> e.getKey() + " lost " + e.getValue()[0] + " extra " + e.getValue()[1]).toList();
     assertTrue(differing.isEmpty(), "tables differ from the uninterrupted run: " + differing + "\n" + figures);
     assertTrue(killedIn.size() >= Math.min(kills, targets.size()) - 1, "kills spread over the stages " + targets + ": " + killedIn);
+    // Only the last stage's share can be left over (nothing after it to carry to), and only by its last point.
+    assertTrue(landed >= kills - 1, landed + " of " + kills + " kills landed\n" + figures);
+  }
+
+  /**
+   * {@code n} kill delays (seconds after the stage's start line) for a stage that took {@code seconds}
+   * uninterrupted: ascending points in [0, seconds) for a stage that starts over after a kill; for one
+   * that keeps its progress (ingest), delays in [0, 2 seconds / (n + 1)), whose sum spans about its
+   * whole duration.
+   */
+  static double[] killDelays(Random random, int n, double seconds, boolean keepsProgress) {
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) {
+      d[i] = random.nextDouble() * (keepsProgress ? 2 * seconds / (n + 1) : seconds);
+    }
+    if (!keepsProgress) {
+      java.util.Arrays.sort(d);
+    }
+    return d;
   }
 
   /**
