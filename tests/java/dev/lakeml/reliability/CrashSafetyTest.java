@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Default suite: {@code lakeml.crash.kills} = 2 in {@code lakeml.crash.stages} = refine,train (the
  * stages with the most commits; kills in ingest are also in {@code IngestKillTest}).
- * {@code scripts/test-crash} plans 31 over all five stages, of which at least 30 land (the last
+ * {@code .ci/run} (and {@code scripts/test-crash} alone) plans 31 over all five stages, of which at least 30 land (the last
  * stage's last point may find it already done). {@code lakeml.crash.seed} picks the points.
  */
 class CrashSafetyTest {
