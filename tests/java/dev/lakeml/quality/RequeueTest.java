@@ -58,6 +58,11 @@ class RequeueTest {
   }
 
   PipelineSpec spec() throws Exception {
+    return spec(false);
+  }
+
+  /** The flights spec on three airports; silver profiled when {@code profileSilver} (off: faster). */
+  PipelineSpec spec(boolean profileSilver) throws Exception {
     Files.writeString(dir.resolve("state_timezones.csv"), "state,timezone\nIL,America/Chicago\nNY,America/New_York\nCA,America/Los_Angeles\n");
     Files.writeString(dir.resolve("airports.csv"), "iata,name,city,state,country,latitude,longitude\nORD,O'Hare,Chicago,IL,USA,41.9,-87.9\nJFK,Kennedy,New York,NY,USA,40.6,-73.8\nLAX,Los Angeles,Los Angeles,CA,USA,33.9,-118.4\n");
     PipelineSpec s = PipelineSpec.load(TestSpark.projectDir(), "flights");
@@ -70,7 +75,7 @@ class RequeueTest {
     }
     PipelineSpec.Refined v = s.silver();
     PipelineSpec.Refined silver =
-        new PipelineSpec.Refined(v.table(), v.quarantineTable(), v.file(), v.recordSchema(), v.key(), v.lookups(), v.columns(), v.required(), v.expectations(), v.description(), false, v.pivot());
+        new PipelineSpec.Refined(v.table(), v.quarantineTable(), v.file(), v.recordSchema(), v.key(), v.lookups(), v.columns(), v.required(), v.expectations(), v.description(), profileSilver, v.pivot());
     return new PipelineSpec(s.name(), s.description(), s.owner(), s.file(), s.source(), s.bronzeTable(), dims, silver, s.gold(), s.model(), s.score(), s.monitor());
   }
 
@@ -183,6 +188,31 @@ class RequeueTest {
     assertEquals(20.0, new QualityLedger(lh, java.time.Clock.systemUTC()).acceptedHistory(SILVER, "row_count", 5).get(0), "the version is in the baselines");
     StageResult third = new RefineJob().run(context(lh, spec, "refine-3", Map.of()));
     assertTrue(third.summary().contains("up to date"), third.summary());
+  }
+
+  @Test
+  void aVersionCommittedWithoutItsProfileIsProfiledByTheRunThatFindsItUpToDate() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    lhRoot = lh.root();
+    PipelineSpec spec = spec(true);
+    writeBronze(lh, spec);
+    new RefineJob().run(context(lh, spec, "refine-1", Map.of()));
+    long version = lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow();
+    TableProfiles profiles = new TableProfiles(lh, java.time.Clock.systemUTC());
+    List<ColumnProfile> columns = profiles.stored(SILVER, version).orElseThrow().columns();
+    // A crash after silver's commit and verdicts, before its profile's commit (the table's first).
+    delete(Path.of(lh.path(TableProfiles.TABLE)));
+    assertTrue(profiles.stored(SILVER, version).isEmpty());
+
+    StageResult again = new RefineJob().run(context(lh, spec, "refine-2", Map.of()));
+    assertTrue(again.summary().contains("up to date"), "silver is not recomputed: " + again.summary());
+    assertEquals(version, lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow());
+    TableProfiles.Stored restored = profiles.stored(SILVER, version).orElseThrow(() -> new AssertionError("the version has no profile after the rerun"));
+    assertEquals("refine-2", restored.runId());
+    assertEquals(columns, restored.columns());
+    long rows = lh.read(TableProfiles.TABLE).count();
+    new RefineJob().run(context(lh, spec, "refine-3", Map.of()));
+    assertEquals(rows, lh.read(TableProfiles.TABLE).count(), "a stored profile is looked up, not stored again");
   }
 
   static void copy(Path from, Path to) throws java.io.IOException {

@@ -38,6 +38,9 @@ public final class FeaturesJob implements Job {
     lineage.put("source_version", silverVersion);
     lineage.put("spec_hash", JobContext.hash(spec));
     if (RefineJob.upToDateAndAudited(ctx, gold, lineage) && !ctx.flag("force")) {
+      if (spec.profile()) {
+        RefineJob.profileDataVersion(ctx, gold);
+      }
       return new StageResult(name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), gold + " up to date with " + silver + " v" + silverVersion);
     }
     Map<String, Dataset<Row>> dims = new LinkedHashMap<>();

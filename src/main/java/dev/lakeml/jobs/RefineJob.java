@@ -56,6 +56,9 @@ public final class RefineJob implements Job {
     lineage.put("spec_hash", specHash);
     dims.forEach((k, v) -> lineage.put("dimension." + k, ctx.lakehouse().latestVersion(ctx.silver(k))));
     if (upToDateAndAudited(ctx, silver, lineage) && !ctx.flag("force")) {
+      if (spec.profile()) {
+        profileDataVersion(ctx, silver);
+      }
       summary.append(silver).append(" up to date with ").append(ctx.bronze()).append(" v").append(bronzeVersion);
       return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
     }
@@ -105,6 +108,8 @@ public final class RefineJob implements Job {
         profile(ctx, table, written.get(table.toString()));
       }
       summary.append(String.format("%s v%d (%,d rows); ", table, written.get(table.toString()), rows.get(table.toString())));
+    } else if (d.profile()) {
+      profileDataVersion(ctx, table);
     }
     dims.put(d.table(), ctx.lakehouse().read(table));
   }
@@ -140,6 +145,19 @@ public final class RefineJob implements Job {
     return secs(t0);
   }
 
+  /**
+   * On a stage skipped as up to date: profiles the table's newest lakeml version if a run killed
+   * between that version's commit and its profile left it without one; a lookup when it has one.
+   */
+  static void profileDataVersion(JobContext ctx, TableId table) {
+    profile(ctx, table, dataVersion(ctx.lakehouse(), table));
+  }
+
+  /** The table's newest version written by a lakeml stage (the newest commit carrying its lineage). */
+  static long dataVersion(Lakehouse lakehouse, TableId table) {
+    return ((Number) lakehouse.lastCommitInfo(table, "source_version").orElseThrow().get("_version")).longValue();
+  }
+
   static QualityGate gate(JobContext ctx) {
     return new QualityGate(ctx.lakehouse(), ctx.runId(), Clock.systemUTC());
   }
@@ -152,8 +170,7 @@ public final class RefineJob implements Job {
     if (!upToDate(ctx.lakehouse(), table, lineage)) {
       return false;
     }
-    long dataVersion = ((Number) ctx.lakehouse().lastCommitInfo(table, "source_version").orElseThrow().get("_version")).longValue();
-    return gate(ctx).ledger().recorded(table, dataVersion);
+    return gate(ctx).ledger().recorded(table, dataVersion(ctx.lakehouse(), table));
   }
 
   /** True when the table's newest lakeml commit was computed from exactly these inputs. */
