@@ -196,23 +196,35 @@ class RequeueTest {
     lhRoot = lh.root();
     PipelineSpec spec = spec(true);
     writeBronze(lh, spec);
-    new RefineJob().run(context(lh, spec, "refine-1", Map.of()));
-    long version = lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow();
-    TableProfiles profiles = new TableProfiles(lh, java.time.Clock.systemUTC());
-    List<ColumnProfile> columns = profiles.stored(SILVER, version).orElseThrow().columns();
-    // A crash after silver's commit and verdicts, before its profile's commit (the table's first).
-    delete(Path.of(lh.path(TableProfiles.TABLE)));
-    assertTrue(profiles.stored(SILVER, version).isEmpty());
+    // As in a job: each write is followed by its docs commit, so the version written (and profiled)
+    // is one after the commit that carries the lineage.
+    dev.lakeml.catalog.AnalystCatalog.activate(lh, spec);
+    try {
+      new RefineJob().run(context(lh, spec, "refine-1", Map.of()));
+      long dataVersion = lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow();
+      long profiled = lh.read(TableProfiles.TABLE).filter("table_name = 'silver.flights'").selectExpr("max(table_version)").first().getLong(0);
+      assertEquals(dataVersion + 1, profiled, "the version profiled is the docs commit after the data's");
+      TableProfiles profiles = new TableProfiles(lh, java.time.Clock.systemUTC());
+      List<ColumnProfile> columns = profiles.stored(SILVER, profiled).orElseThrow().columns();
+      long rows = lh.read(TableProfiles.TABLE).count();
 
-    StageResult again = new RefineJob().run(context(lh, spec, "refine-2", Map.of()));
-    assertTrue(again.summary().contains("up to date"), "silver is not recomputed: " + again.summary());
-    assertEquals(version, lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow());
-    TableProfiles.Stored restored = profiles.stored(SILVER, version).orElseThrow(() -> new AssertionError("the version has no profile after the rerun"));
-    assertEquals("refine-2", restored.runId());
-    assertEquals(columns, restored.columns());
-    long rows = lh.read(TableProfiles.TABLE).count();
-    new RefineJob().run(context(lh, spec, "refine-3", Map.of()));
-    assertEquals(rows, lh.read(TableProfiles.TABLE).count(), "a stored profile is looked up, not stored again");
+      // A rerun that finds silver up to date and profiled looks the profile up: nothing is stored again.
+      StageResult skipped = new RefineJob().run(context(lh, spec, "refine-2", Map.of()));
+      assertTrue(skipped.summary().contains("up to date"), skipped.summary());
+      assertEquals(rows, lh.read(TableProfiles.TABLE).count(), "a stored profile is looked up, not stored again");
+
+      // A crash after silver's commit and verdicts, before its profile's commit (the table's first).
+      delete(Path.of(lh.path(TableProfiles.TABLE)));
+      StageResult again = new RefineJob().run(context(lh, spec, "refine-3", Map.of()));
+      assertTrue(again.summary().contains("up to date"), "silver is not recomputed: " + again.summary());
+      assertEquals(dataVersion, lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow());
+      TableProfiles.Stored restored = profiles.stored(SILVER, profiled).orElseThrow(() -> new AssertionError("no profile of v" + profiled + " after the rerun"));
+      assertEquals("refine-3", restored.runId());
+      assertEquals(columns, restored.columns());
+      assertEquals(rows, lh.read(TableProfiles.TABLE).count(), "the same version profiled once, as an uninterrupted run does");
+    } finally {
+      dev.lakeml.catalog.AnalystCatalog.forget(spark);
+    }
   }
 
   static void copy(Path from, Path to) throws java.io.IOException {

@@ -39,7 +39,7 @@ public final class FeaturesJob implements Job {
     lineage.put("spec_hash", JobContext.hash(spec));
     if (RefineJob.upToDateAndAudited(ctx, gold, lineage) && !ctx.flag("force")) {
       if (spec.profile()) {
-        RefineJob.profileDataVersion(ctx, gold);
+        RefineJob.profileIfMissing(ctx, gold);
       }
       return new StageResult(name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), gold + " up to date with " + silver + " v" + silverVersion);
     }

@@ -7,6 +7,7 @@ import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
 import dev.lakeml.quality.QualityGate;
+import dev.lakeml.quality.TableProfiles;
 import dev.lakeml.refine.Refiner;
 import java.io.IOException;
 import java.time.Clock;
@@ -57,7 +58,7 @@ public final class RefineJob implements Job {
     dims.forEach((k, v) -> lineage.put("dimension." + k, ctx.lakehouse().latestVersion(ctx.silver(k))));
     if (upToDateAndAudited(ctx, silver, lineage) && !ctx.flag("force")) {
       if (spec.profile()) {
-        profileDataVersion(ctx, silver);
+        profileIfMissing(ctx, silver);
       }
       summary.append(silver).append(" up to date with ").append(ctx.bronze()).append(" v").append(bronzeVersion);
       return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
@@ -109,7 +110,7 @@ public final class RefineJob implements Job {
       }
       summary.append(String.format("%s v%d (%,d rows); ", table, written.get(table.toString()), rows.get(table.toString())));
     } else if (d.profile()) {
-      profileDataVersion(ctx, table);
+      profileIfMissing(ctx, table);
     }
     dims.put(d.table(), ctx.lakehouse().read(table));
   }
@@ -141,16 +142,21 @@ public final class RefineJob implements Job {
   /** Stores the column statistics of {@code table} at {@code version} in ops.table_profiles; returns the seconds it took. */
   static double profile(JobContext ctx, TableId table, long version) {
     long t0 = System.nanoTime();
-    new dev.lakeml.quality.TableProfiles(ctx.lakehouse(), Clock.systemUTC()).profile(table, version, ctx.runId());
+    new TableProfiles(ctx.lakehouse(), Clock.systemUTC()).profile(table, version, ctx.runId());
     return secs(t0);
   }
 
   /**
-   * On a stage skipped as up to date: profiles the table's newest lakeml version if a run killed
-   * between that version's commit and its profile left it without one; a lookup when it has one.
+   * On a stage skipped as up to date: profiles the table if a run killed between its commit and its
+   * profile left the newest lakeml version (or a later one, e.g. its docs commit) without one; the
+   * version profiled is the latest, as {@link #profile} after a write (whose version includes the
+   * docs commit made right after the data). A lookup when the profile is there.
    */
-  static void profileDataVersion(JobContext ctx, TableId table) {
-    profile(ctx, table, dataVersion(ctx.lakehouse(), table));
+  static void profileIfMissing(JobContext ctx, TableId table) {
+    TableProfiles profiles = new TableProfiles(ctx.lakehouse(), Clock.systemUTC());
+    if (!profiles.profiledSince(table, dataVersion(ctx.lakehouse(), table))) {
+      profiles.profile(table, ctx.lakehouse().latestVersion(table), ctx.runId());
+    }
   }
 
   /** The table's newest version written by a lakeml stage (the newest commit carrying its lineage). */

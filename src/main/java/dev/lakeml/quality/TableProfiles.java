@@ -101,6 +101,12 @@ public final class TableProfiles {
     return Optional.of(new Stored(table, version, first.getAs("run_id"), first.getAs("profiled_at"), columns));
   }
 
+  /** True when {@code table} has a stored profile of {@code version} or of a later version. */
+  public boolean profiledSince(TableId table, long version) {
+    return lakehouse.exists(TABLE)
+        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("table_version").geq(version))).limit(1).isEmpty();
+  }
+
   /**
    * The profile of {@code table} at {@code version}: the stored one, or computed now and stored
    * under {@code runId}. Ops tables are profiled but not stored.
