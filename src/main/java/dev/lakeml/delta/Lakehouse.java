@@ -141,8 +141,87 @@ public final class Lakehouse {
     if (write.txnAppId() != null) {
       writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
     }
-    commitWithRetry(writer, table, write);
+    var w = writer;
+    commitWithRetry(() -> w.save(path(table)), table, write.mode() == SaveMode.Append);
     return latestVersion(table);
+  }
+
+  /**
+   * One Delta MERGE of {@code changes} into {@code table}, matched on {@code on} (target alias
+   * {@code t}, source alias {@code s}): a matched row is replaced by its change when {@code keep}
+   * (a condition on columns only {@code s} has) holds and deleted when it does not; an unmatched change is inserted
+   * when {@code keep} holds. Every column of the table is taken from the change by name; the
+   * lineage in {@code commitInfo} is the commit's userMetadata. Applying the same changes twice
+   * gives the same rows, so a rerun after a crash never duplicates. Returns the version written.
+   */
+  public long upsertOrDelete(Dataset<Row> changes, TableId table, String on, String keep, Map<String, ?> commitInfo) {
+    requireExists(table);
+    Map<String, String> set = new java.util.LinkedHashMap<>();
+    for (String c : read(table).columns()) {
+      set.put("`" + c + "`", "s.`" + c + "`");
+    }
+    String conf = "spark.databricks.delta.commitInfo.userMetadata";
+    commitWithRetry(
+        () -> {
+          spark.conf().set(conf, toJson(commitInfo));
+          try {
+            DeltaTable.forPath(spark, path(table))
+                .as("t")
+                .merge(changes.as("s"), on)
+                .whenMatched("NOT (" + keep + ")")
+                .delete()
+                .whenMatched()
+                .updateExpr(set)
+                .whenNotMatched(keep)
+                .insertExpr(set)
+                .execute();
+          } finally {
+            spark.conf().unset(conf);
+          }
+        },
+        table,
+        false);
+    return latestVersion(table);
+  }
+
+  /**
+   * The data files committed to {@code table} after version {@code after} up to {@code upTo}, when
+   * every commit between only appended (blind appends and metadata changes such as docs); empty
+   * when a commit removed or rewrote files (an overwrite, DELETE, OPTIMIZE), so the caller must
+   * read the whole version instead. Names as in the table's folder ({@code _metadata.file_name}).
+   */
+  public Optional<List<String>> filesAppended(TableId table, long after, long upTo) {
+    requireExists(table);
+    List<String> files = new ArrayList<>();
+    if (after >= upTo) {
+      return Optional.of(files);
+    }
+    org.apache.spark.sql.delta.DeltaLog log = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table));
+    scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<org.apache.spark.sql.delta.actions.Action>>> changes =
+        log.getChanges(after + 1, false);
+    long seen = after;
+    while (changes.hasNext()) {
+      scala.Tuple2<Object, scala.collection.Seq<org.apache.spark.sql.delta.actions.Action>> c = changes.next();
+      long version = (Long) c._1();
+      if (version > upTo) {
+        break;
+      }
+      if (version != seen + 1) {
+        return Optional.empty(); // a gap in the log (cleaned up): cannot tell what changed
+      }
+      seen = version;
+      for (org.apache.spark.sql.delta.actions.Action a : scala.collection.JavaConverters.seqAsJavaList(c._2())) {
+        if (a instanceof org.apache.spark.sql.delta.actions.AddFile add) {
+          if (!add.dataChange() || add.deletionVector() != null) {
+            return Optional.empty();
+          }
+          files.add(add.path().substring(add.path().lastIndexOf('/') + 1));
+        } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile) {
+          return Optional.empty();
+        }
+      }
+    }
+    return seen == upTo ? Optional.of(files) : Optional.empty();
   }
 
   /** Conflicting commits by another writer: how often a blind append is tried again. */
@@ -154,14 +233,13 @@ public final class Lakehouse {
    * be invalidated; an overwrite or replace computed from an older snapshot is never retried but
    * explained: nothing of it was committed.
    */
-  private void commitWithRetry(org.apache.spark.sql.DataFrameWriter<Row> writer, TableId table, Write write) {
+  private void commitWithRetry(Runnable save, TableId table, boolean append) {
     for (int attempt = 1; ; attempt++) {
       try (CommitLock lock = CommitLock.acquire(root, table)) {
-        writer.save(path(table));
+        save.run();
         register(table);
         return;
       } catch (io.delta.exceptions.DeltaConcurrentModificationException e) {
-        boolean append = write.mode() == SaveMode.Append;
         if (!append || attempt > CONFLICT_RETRIES) {
           throw Errors.commitConflict(table.toString(), append ? attempt : 0, e.getClass().getSimpleName(), firstLine(e));
         }

@@ -21,9 +21,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Bronze to silver, plus the dimension tables the silver lookups need. Silver is recomputed from a
+ * Bronze to silver, plus the dimension tables the silver lookups need. Silver is computed from a
  * pinned bronze version, deterministically; the bronze version it came from is committed with it
- * and a rerun on the same bronze version is skipped.
+ * and a rerun on the same bronze version is skipped. When bronze has only grown by appends since,
+ * the appended records are merged in ({@link #refineIncrement}), giving the rows a recompute would.
  */
 public final class RefineJob implements Job {
   @Override
@@ -63,6 +64,12 @@ public final class RefineJob implements Job {
       summary.append(silver).append(" up to date with ").append(ctx.bronze()).append(" v").append(bronzeVersion);
       return new StageResult(name(), written.isEmpty() ? StageResult.SKIPPED : StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
     }
+    Optional<String> merged = refineIncrement(ctx, spec, silver, bronzeVersion, lineage, dims, written, rows);
+    if (merged.isPresent()) {
+      double profiled = spec.profile() ? profile(ctx, silver, written.get(silver.toString())) : 0;
+      summary.append(merged.get()).append(spec.profile() ? String.format("; profiled in %.1fs", profiled) : "");
+      return new StageResult(name(), StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
+    }
     Dataset<Row> parsed = Refiner.parseBronze(ctx.lakehouse().read(ctx.bronze(), bronzeVersion), spec.recordSchema());
     Refiner.Output out = Refiner.refine(Refiner.prepare(parsed, spec), spec, dims);
     commit(ctx, silver, TableId.of(silver.layer(), spec.quarantineTable()), out, spec.expectations(), bronzeVersion, lineage, written, rows);
@@ -82,6 +89,81 @@ public final class RefineJob implements Job {
             "%,d bronze records -> %,d in %s v%d, %,d quarantined, %,d re-pulled duplicates collapsed%s",
             bronzeRows, rows.get(silver.toString()), silver, written.get(silver.toString()), quarantined, duplicates, spec.profile() ? String.format("; profiled in %.1fs", profiled) : ""));
     return new StageResult(name(), StageResult.SUCCEEDED, secs(t0), written, rows, summary.toString());
+  }
+
+  /**
+   * Brings silver from the bronze version it was computed from to {@code bronzeVersion} by the
+   * records appended in between, instead of recomputing it: those records are parsed, each key's
+   * newest copy is chosen against the row that holds the key now (as a full recompute's
+   * de-duplication would), refined with the same lookups and rules, audited (dataset rules over
+   * the table as it will be) and merged into silver and its quarantine table. Returns the summary,
+   * or empty when silver must be recomputed whole: asked with {@code --force}, a pivoted table, no
+   * audited silver yet, a changed spec or dimension, or a bronze commit in between that was not a
+   * plain append.
+   */
+  Optional<String> refineIncrement(
+      JobContext ctx, PipelineSpec.Refined spec, TableId silver, long bronzeVersion, Map<String, Object> lineage,
+      Map<String, Dataset<Row>> dims, Map<String, Long> written, Map<String, Long> rows) {
+    Lakehouse lh = ctx.lakehouse();
+    TableId quarantine = TableId.of(silver.layer(), spec.quarantineTable());
+    if (ctx.flag("force") || spec.pivot() != null || !lh.exists(silver) || !lh.exists(quarantine)) {
+      return Optional.empty();
+    }
+    Map<String, Object> sameInputs = new LinkedHashMap<>(lineage);
+    sameInputs.remove("source_version");
+    Optional<Map<String, Object>> last = lh.lastCommitInfo(silver, "source_version");
+    if (last.isEmpty() || !upToDate(lh, silver, sameInputs)) {
+      return Optional.empty();
+    }
+    long from = ((Number) last.get().get("source_version")).longValue();
+    if (from >= bronzeVersion || !gate(ctx).ledger().recorded(silver, dataVersion(lh, silver))) {
+      return Optional.empty();
+    }
+    Optional<List<String>> files = lh.filesAppended(ctx.bronze(), from, bronzeVersion);
+    if (files.isEmpty()) {
+      return Optional.empty();
+    }
+    Dataset<Row> bronze = lh.read(ctx.bronze(), bronzeVersion);
+    Dataset<Row> added = bronze.filter(col("_metadata.file_name").isin(files.get().toArray()));
+    Dataset<Row> current = lh.read(silver, lh.latestVersion(silver));
+    Dataset<Row> holders =
+        current
+            .select(col(spec.key()).cast("string").as("_k"), col("_source_file"), col("_record_index"))
+            .unionByName(
+                lh.read(quarantine, lh.latestVersion(quarantine))
+                    .filter(col("record_key").isNotNull())
+                    .select(col("record_key").as("_k"), col("source_file").as("_source_file"), col("record_index").as("_record_index")))
+            .join(bronze.select(col("source_file").as("_source_file"), col("file_modified_at").as("_file_modified_at")).distinct(), "_source_file");
+    Dataset<Row> winners = Refiner.newWinners(Refiner.parseBronze(added, spec.recordSchema()), holders, spec.key());
+    Refiner.Output out = Refiner.refine(winners, spec, dims);
+    Dataset<Row> annotated = out.annotated().persist();
+    try {
+      Refiner.Changes changes = Refiner.changes(out, spec.key());
+      String key = "`" + spec.key() + "`";
+      Dataset<Row> after =
+          current.join(changes.table().select(col(spec.key())), current.col(spec.key()).equalTo(changes.table().col(spec.key())), "left_anti")
+              .unionByName(out.valid());
+      QualityGate.Committed c =
+          gate(ctx).commitChanges(
+              silver, quarantine, annotated, after,
+              new QualityGate.Changes(changes.table(), "t." + key + " = s." + key, "_valid"),
+              new QualityGate.Changes(
+                  changes.quarantine(),
+                  "coalesce(t.record_key, '') = coalesce(s.record_key, '') AND ((t.record_key IS NOT NULL AND s.record_key IS NOT NULL)"
+                      + " OR (t.record_key IS NULL AND s.record_key IS NULL AND t.source_file <=> s.source_file AND t.record_index <=> s.record_index))",
+                  "NOT _valid"),
+              spec.expectations(), bronzeVersion, lineage);
+      written.put(quarantine.toString(), c.quarantineVersion());
+      rows.put(quarantine.toString(), c.quarantined());
+      written.put(silver.toString(), c.version());
+      rows.put(silver.toString(), c.rows());
+      return Optional.of(
+          String.format(
+              "%,d bronze records appended since v%d (%d files) -> %,d keys changed, merged into %s v%d (%,d rows), %,d quarantined",
+              added.count(), from, files.get().size(), changes.table().count(), silver, c.version(), c.rows(), c.quarantined()));
+    } finally {
+      annotated.unpersist();
+    }
   }
 
   void refineDimension(

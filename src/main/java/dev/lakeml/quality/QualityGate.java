@@ -106,6 +106,35 @@ public final class QualityGate {
   }
 
   /**
+   * Changes for {@link Lakehouse#upsertOrDelete}: rows, match condition, and which rows are kept (a
+   * condition on a change's own columns, names the table does not have, e.g. {@code _valid}).
+   */
+  public record Changes(Dataset<Row> rows, String on, String keep) {}
+
+  /**
+   * The incremental twin of {@link #commit}: row rules are judged over the {@code annotated} rows of
+   * the increment, dataset and history rules over {@code after}, the whole table as it will be once
+   * the changes are applied; then the changes are merged into quarantine and table (each merge can
+   * be applied again after a crash without duplicating). When a fail expectation broke, records and
+   * throws, committing nothing.
+   */
+  public Committed commitChanges(
+      TableId table, TableId quarantine, Dataset<Row> annotated, Dataset<Row> after, Changes tableChanges, Changes quarantineChanges,
+      List<CheckSpec> rules, long sourceVersion, Map<String, Object> lineage) {
+    Verdict verdict = audit(table, annotated, after, rules);
+    if (verdict.blocked()) {
+      ledger.record(runId, table, sourceVersion, null, null, verdict.outcomes(), verdict.metrics());
+      throw QualityErrors.blocked(table, verdict.outcomes(), readersSee(table));
+    }
+    Dataset<Row> q = quarantineChanges.rows().withColumn("run_id", lit(runId));
+    long qv = lakehouse.upsertOrDelete(q, quarantine, quarantineChanges.on(), quarantineChanges.keep(), lineage);
+    long v = lakehouse.upsertOrDelete(tableChanges.rows(), table, tableChanges.on(), tableChanges.keep(), lineage);
+    ledger.record(runId, table, sourceVersion, v, v, verdict.outcomes(), verdict.metrics());
+    long quarantined = q.filter(quarantineChanges.keep()).count();
+    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, quarantined, v, verdict);
+  }
+
+  /**
    * Write-audit-publish: commits {@code valid} to {@code candidates}, audits that version and, if no
    * fail expectation broke, publishes it to {@code table} and its rejects to {@code quarantine}.
    */

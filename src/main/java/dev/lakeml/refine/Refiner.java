@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.get_json_object;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
@@ -186,25 +187,79 @@ public final class Refiner {
     Dataset<Row> checked =
         RowRules.annotate(
             computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required))), spec.expectations(), dimensions);
-    List<Column> validCols = new ArrayList<>();
+    Dataset<Row> valid = checked.filter(VALID).select(tableColumns(checked));
+    Dataset<Row> quarantine = checked.filter(not(VALID)).select(quarantineColumns(spec.key()));
+    return new Output(valid, quarantine, checked);
+  }
+
+  /** A row of {@link Output#annotated} that passed every rule. */
+  private static final Column VALID = expr("size(" + REASONS + ") = 0");
+
+  /** The columns a valid row keeps in the table: all but the internal ones. */
+  private static Column[] tableColumns(Dataset<Row> checked) {
+    List<Column> cols = new ArrayList<>();
     for (String c : checked.columns()) {
       if (!c.equals(REASONS) && !c.equals(RowRules.BROKEN) && !c.equals("_payload") && !c.equals("_file_modified_at")) {
-        validCols.add(col(c));
+        cols.add(col(c));
       }
     }
-    Dataset<Row> valid = checked.filter("size(" + REASONS + ") = 0").select(validCols.toArray(new Column[0]));
-    Dataset<Row> quarantine =
-        checked
-            .filter("size(" + REASONS + ") > 0")
-            .select(
-                col(spec.key()).cast("string").as("record_key"),
-                col(REASONS).as("reasons"),
-                col(RowRules.BROKEN).as("rules_broken"),
-                col("_payload").as("payload"),
-                col("_source_file").as("source_file"),
-                col("_page_sha256").as("page_sha256"),
-                col("_record_index").as("record_index"));
-    return new Output(valid, quarantine, checked);
+    return cols.toArray(new Column[0]);
+  }
+
+  /** A quarantined row: its key, every reason, the rules it broke, the raw record and where it came from. */
+  private static Column[] quarantineColumns(String key) {
+    return new Column[] {
+      col(key).cast("string").as("record_key"),
+      col(REASONS).as("reasons"),
+      col(RowRules.BROKEN).as("rules_broken"),
+      col("_payload").as("payload"),
+      col("_source_file").as("source_file"),
+      col("_page_sha256").as("page_sha256"),
+      col("_record_index").as("record_index")
+    };
+  }
+
+  /**
+   * What an increment changes, each row flagged {@code _valid}: {@code table} holds one row per key
+   * refined (a valid row replaces or adds the key's row, an invalid one removes it);
+   * {@code quarantine} holds every refined row (an invalid row replaces or adds the key's
+   * quarantined row, a valid one removes it). See {@link dev.lakeml.delta.Lakehouse#upsertOrDelete}.
+   */
+  public record Changes(Dataset<Row> table, Dataset<Row> quarantine) {}
+
+  /** The {@link Changes} of refined rows ({@link #refine} on {@link #newWinners}). */
+  public static Changes changes(Output out, String key) {
+    Dataset<Row> checked = out.annotated();
+    Column[] tableCols = java.util.Arrays.copyOf(tableColumns(checked), tableColumns(checked).length + 1);
+    tableCols[tableCols.length - 1] = VALID.as("_valid");
+    Column[] quarantineCols = java.util.Arrays.copyOf(quarantineColumns(key), 8);
+    quarantineCols[7] = VALID.as("_valid");
+    return new Changes(checked.filter(col(key).isNotNull()).select(tableCols), checked.select(quarantineCols));
+  }
+
+  /**
+   * The parsed records of an increment that {@link #dedupe} would keep were it run on everything
+   * read so far: per key, the newest copy among the increment's and the key's current holder (the
+   * row in the table or its quarantine table, with the {@code _file_modified_at} of its file) by
+   * the same order; records with a null key are all kept. Keys whose holder still wins are left
+   * out: they do not change. {@code holders}: {@code _k} (the key as a string), {@code _source_file},
+   * {@code _record_index}, {@code _file_modified_at}.
+   */
+  public static Dataset<Row> newWinners(Dataset<Row> parsed, Dataset<Row> holders, String key) {
+    Dataset<Row> deduped = dedupe(parsed, key);
+    Dataset<Row> keyed = deduped.filter(col(key).isNotNull()).withColumn("_k", col(key).cast("string"));
+    Column[] order = {col("_k"), col("_source_file"), col("_record_index"), col("_file_modified_at")};
+    Dataset<Row> contenders =
+        keyed.select(order).withColumn("_new", lit(true))
+            .unionByName(holders.join(keyed.select("_k"), "_k").select(order).withColumn("_new", lit(false)));
+    var newest =
+        Window.partitionBy(col("_k"))
+            .orderBy(
+                col("_file_modified_at").desc_nulls_last(),
+                col("_source_file").desc_nulls_last(),
+                col("_record_index").asc_nulls_last());
+    Dataset<Row> won = contenders.withColumn("_rn", row_number().over(newest)).filter("_rn = 1 AND _new").select("_k");
+    return keyed.join(won, "_k").drop("_k").unionByName(deduped.filter(col(key).isNull()));
   }
 
   static StructType schema(String ddl) {

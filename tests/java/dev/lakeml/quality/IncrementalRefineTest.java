@@ -1,0 +1,138 @@
+package dev.lakeml.quality;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lakeml.TestSpark;
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
+import dev.lakeml.jobs.RefineJob;
+import dev.lakeml.jobs.StageResult;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * refine after bronze grew by appends merges only the appended records into silver and its
+ * quarantine table, and the result is the one a full recompute of the same bronze gives: re-pulled
+ * records replace older copies (or lose to newer ones), rows move between silver and quarantine
+ * both ways, keyless records are added; applied again after a crash between its two commits, it
+ * changes nothing more.
+ */
+class IncrementalRefineTest {
+  static final TableId SILVER = RequeueTest.SILVER;
+  static final TableId QUARANTINE = RequeueTest.QUARANTINE;
+
+  @TempDir Path dir;
+  final SparkSession spark = TestSpark.session();
+
+  static Row record(String file, String at, int index, String id, String payload) {
+    return RowFactory.create(file, "sha-" + file, index, Timestamp.valueOf(at), id, payload, null);
+  }
+
+  /** Appended after the first refine: what a later pull of the API brings. */
+  static List<Row> nextPull() {
+    List<Row> rows = new ArrayList<>();
+    String later = "2001-02-02 00:00:00";
+    rows.add(record("page-3.json", later, 0, "26", RequeueTest.flight(26, "ORD", 700))); // new
+    rows.add(record("page-3.json", later, 1, "27", RequeueTest.flight(27, "ZZZ", 700))); // new, quarantined
+    rows.add(record("page-3.json", later, 2, "5", RequeueTest.flight(5, "JFK", 1234))); // re-pulled, changed
+    rows.add(record("page-3.json", later, 3, "6", RequeueTest.flight(6, "ORD", 9000))); // re-pulled, now invalid
+    rows.add(record("page-3.json", later, 4, "24", RequeueTest.flight(24, "ORD", 650))); // was quarantined, now valid
+    rows.add(record("page-3.json", later, 5, null, "{\"date\":\"2001-01-03T08:00:00\",\"delay\":3}")); // no key
+    rows.add(record("page-3.json", later, 6, "25", RequeueTest.flight(25, "ZZZ", 700))); // still quarantined, new reasons
+    rows.add(record("page-4.json", "2001-02-01 12:00:00", 0, "28", RequeueTest.flight(28, "ORD", 111))); // twice in the pull:
+    rows.add(record("page-3.json", later, 7, "28", RequeueTest.flight(28, "ORD", 222))); // the newer file wins
+    rows.add(record("page-0-late.json", "2001-01-15 00:00:00", 0, "7", RequeueTest.flight(7, "JFK", 4321))); // older than silver's copy
+    return rows;
+  }
+
+  @Test
+  void appendedRecordsAreMergedAndGiveWhatAFullRecomputeGives() throws Exception {
+    RequeueTest fixture = new RequeueTest();
+    fixture.dir = dir;
+    PipelineSpec spec = fixture.spec();
+    TableId bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
+    Lakehouse lh = TestSpark.freshLakehouse();
+    fixture.writeBronze(lh, spec);
+    new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
+    long before = lh.latestVersion(SILVER);
+
+    lh.write(spark.createDataFrame(nextPull(), RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+    Path silverDir = Path.of(lh.path(SILVER));
+    Path saved = dir.resolve("silver-before");
+    RequeueTest.copy(silverDir, saved);
+    StageResult merged = new RefineJob().run(fixture.context(lh, spec, "refine-2", Map.of()));
+    assertTrue(merged.summary().contains("10 bronze records appended since v0 (") && merged.summary().contains("files) -> 7 keys changed"), merged.summary());
+    assertEquals(1L, ((Number) lh.lastCommitInfo(SILVER, "source_version").orElseThrow().get("source_version")).longValue());
+    assertEquals("MERGE", lh.history(SILVER).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"));
+
+    // The same bronze, refined whole in another lakehouse.
+    Lakehouse full = TestSpark.freshLakehouse();
+    full.write(lh.read(bronze), TableId.of(Layer.BRONZE, spec.bronzeTable()), Lakehouse.Write.overwrite(), Map.of("run_id", "copy"));
+    new RefineJob().run(fixture.context(full, spec, "refine-full", Map.of()));
+    assertSameRows(full, lh);
+    Row r5 = lh.read(SILVER).filter("id = 5").first();
+    assertEquals(1234, ((Number) r5.getAs("distance")).intValue(), "the re-pulled copy replaced the old one");
+    assertEquals(700, ((Number) lh.read(SILVER).filter("id = 7").first().getAs("distance")).intValue(), "an older copy does not win");
+    assertEquals(222, ((Number) lh.read(SILVER).filter("id = 28").first().getAs("distance")).intValue());
+    assertEquals(1, lh.read(QUARANTINE).filter("record_key = '6'").count());
+    assertEquals(0, lh.read(QUARANTINE).filter("record_key = '24'").count());
+    assertEquals(1, lh.read(QUARANTINE).filter("record_key IS NULL").count());
+    Row verdict = lh.read(QualityLedger.TABLE).filter("run_id = 'refine-2' AND check_name = 'row_count'").first();
+    assertEquals((double) lh.read(SILVER).count(), verdict.<Double>getAs("metric"), "dataset rules judge the whole table after the merge");
+
+    // A crash after the quarantine's merge, before silver's: silver's folder put back as it was.
+    // The rerun merges the same records again; quarantine does not get them twice.
+    RequeueTest.delete(silverDir);
+    RequeueTest.copy(saved, silverDir);
+    org.apache.spark.sql.delta.DeltaLog.clearCache();
+    assertEquals(before, lh.latestVersion(SILVER));
+    StageResult again = new RefineJob().run(fixture.context(lh, spec, "refine-3", Map.of()));
+    assertTrue(again.summary().contains("appended since v0"), again.summary());
+    assertSameRows(full, lh);
+
+    StageResult third = new RefineJob().run(fixture.context(lh, spec, "refine-4", Map.of()));
+    assertTrue(third.summary().contains("up to date"), third.summary());
+  }
+
+  @Test
+  void aBronzeCommitThatIsNotAnAppendMeansAFullRecompute() throws Exception {
+    RequeueTest fixture = new RequeueTest();
+    fixture.dir = dir;
+    PipelineSpec spec = fixture.spec();
+    TableId bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
+    Lakehouse lh = TestSpark.freshLakehouse();
+    fixture.writeBronze(lh, spec);
+    new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
+    lh.write(spark.createDataFrame(nextPull(), RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+    spark.sql("DELETE FROM delta.`" + lh.path(bronze) + "` WHERE source_file = 'page-0-late.json'");
+    assertTrue(lh.filesAppended(bronze, 0, lh.latestVersion(bronze)).isEmpty());
+    StageResult run = new RefineJob().run(fixture.context(lh, spec, "refine-2", Map.of()));
+    assertTrue(run.summary().contains("bronze records ->"), "recomputed whole: " + run.summary());
+    assertEquals("WRITE", lh.history(SILVER).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"));
+    assertEquals(34, lh.read(bronze).count());
+    assertEquals(29, lh.read(SILVER).count() + lh.read(QUARANTINE).count(), "34 bronze records less 5 superseded copies (ids 5, 6, 24, 25, 28)");
+  }
+
+  /** Silver and its quarantine table hold the same rows in both lakehouses (quarantine's run_id aside). */
+  void assertSameRows(Lakehouse expected, Lakehouse actual) {
+    for (TableId t : List.of(SILVER, QUARANTINE)) {
+      Dataset<Row> e = expected.read(t).drop("run_id");
+      Dataset<Row> a = actual.read(t).drop("run_id");
+      assertEquals(e.count(), a.count(), t + " rows");
+      assertEquals(0, e.exceptAll(a.select(e.columns()[0], java.util.Arrays.copyOfRange(e.columns(), 1, e.columns().length))).count(), t + " rows only a full recompute has");
+      assertEquals(0, a.select(e.columns()[0], java.util.Arrays.copyOfRange(e.columns(), 1, e.columns().length)).exceptAll(e).count(), t + " rows only the merge has");
+    }
+  }
+}
