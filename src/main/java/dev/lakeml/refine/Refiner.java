@@ -230,8 +230,9 @@ public final class Refiner {
   /** The {@link Changes} of refined rows ({@link #refine} on {@link #newWinners}). */
   public static Changes changes(Output out, String key) {
     Dataset<Row> checked = out.annotated();
-    Column[] tableCols = java.util.Arrays.copyOf(tableColumns(checked), tableColumns(checked).length + 1);
-    tableCols[tableCols.length - 1] = VALID.as("_valid");
+    Column[] valid = tableColumns(checked);
+    Column[] tableCols = java.util.Arrays.copyOf(valid, valid.length + 1);
+    tableCols[valid.length] = VALID.as("_valid");
     Column[] quarantineCols = java.util.Arrays.copyOf(quarantineColumns(key), 8);
     quarantineCols[7] = VALID.as("_valid");
     return new Changes(checked.filter(col(key).isNotNull()).select(tableCols), checked.select(quarantineCols));
