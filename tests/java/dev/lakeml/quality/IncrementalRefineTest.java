@@ -57,18 +57,27 @@ class IncrementalRefineTest {
     return rows;
   }
 
-  @Test
-  void appendedRecordsAreMergedAndGiveWhatAFullRecomputeGives() throws Exception {
-    RequeueTest fixture = new RequeueTest();
+  RequeueTest fixture;
+  PipelineSpec spec;
+  TableId bronze;
+
+  /** Bronze v0 refined (silver and quarantine), then {@link #nextPull} appended as bronze v1; returns silver's version. */
+  long refinedThenPulledAgain(Lakehouse lh) throws Exception {
+    fixture = new RequeueTest();
     fixture.dir = dir;
-    PipelineSpec spec = fixture.spec();
-    TableId bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
-    Lakehouse lh = TestSpark.freshLakehouse();
+    spec = fixture.spec();
+    bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
     fixture.writeBronze(lh, spec);
     new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
-    long before = lh.latestVersion(SILVER);
-
+    long silverVersion = lh.latestVersion(SILVER);
     lh.write(spark.createDataFrame(nextPull(), RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+    return silverVersion;
+  }
+
+  @Test
+  void appendedRecordsAreMergedAndGiveWhatAFullRecomputeGives() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    long before = refinedThenPulledAgain(lh);
     Path silverDir = Path.of(lh.path(SILVER));
     Path saved = dir.resolve("silver-before");
     RequeueTest.copy(silverDir, saved);
@@ -108,14 +117,8 @@ class IncrementalRefineTest {
 
   @Test
   void aBronzeCommitThatIsNotAnAppendMeansAFullRecompute() throws Exception {
-    RequeueTest fixture = new RequeueTest();
-    fixture.dir = dir;
-    PipelineSpec spec = fixture.spec();
-    TableId bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
     Lakehouse lh = TestSpark.freshLakehouse();
-    fixture.writeBronze(lh, spec);
-    new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
-    lh.write(spark.createDataFrame(nextPull(), RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+    refinedThenPulledAgain(lh);
     spark.sql("DELETE FROM delta.`" + lh.path(bronze) + "` WHERE source_file = 'page-0-late.json'");
     assertTrue(lh.filesAppended(bronze, 0, lh.latestVersion(bronze)).isEmpty());
     StageResult run = new RefineJob().run(fixture.context(lh, spec, "refine-2", Map.of()));

@@ -124,7 +124,7 @@ public final class RefineJob implements Job {
       return Optional.empty();
     }
     Dataset<Row> bronze = lh.read(ctx.bronze(), bronzeVersion);
-    Dataset<Row> added = bronze.filter(col("_metadata.file_name").isin(files.get().toArray()));
+    Dataset<Row> added = lh.readFiles(ctx.bronze(), files.get());
     Dataset<Row> current = lh.read(silver, lh.latestVersion(silver));
     Dataset<Row> holders =
         current
@@ -132,9 +132,9 @@ public final class RefineJob implements Job {
             .unionByName(
                 lh.read(quarantine, lh.latestVersion(quarantine))
                     .filter(col("record_key").isNotNull())
-                    .select(col("record_key").as("_k"), col("source_file").as("_source_file"), col("record_index").as("_record_index")))
-            .join(bronze.select(col("source_file").as("_source_file"), col("file_modified_at").as("_file_modified_at")).distinct(), "_source_file");
-    Dataset<Row> winners = Refiner.newWinners(Refiner.parseBronze(added, spec.recordSchema()), holders, spec.key());
+                    .select(col("record_key").as("_k"), col("source_file").as("_source_file"), col("record_index").as("_record_index")));
+    Dataset<Row> fileTimes = bronze.select(col("source_file").as("_source_file"), col("file_modified_at").as("_file_modified_at")).distinct();
+    Dataset<Row> winners = Refiner.newWinners(Refiner.parseBronze(added, spec.recordSchema()), holders, fileTimes, spec.key());
     Refiner.Output out = Refiner.refine(winners, spec, dims);
     Dataset<Row> annotated = out.annotated().persist();
     try {

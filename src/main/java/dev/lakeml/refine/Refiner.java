@@ -244,15 +244,15 @@ public final class Refiner {
    * row in the table or its quarantine table, with the {@code _file_modified_at} of its file) by
    * the same order; records with a null key are all kept. Keys whose holder still wins are left
    * out: they do not change. {@code holders}: {@code _k} (the key as a string), {@code _source_file},
-   * {@code _record_index}, {@code _file_modified_at}.
+   * {@code _record_index}; {@code fileTimes}: {@code _source_file}, {@code _file_modified_at}.
    */
-  public static Dataset<Row> newWinners(Dataset<Row> parsed, Dataset<Row> holders, String key) {
+  public static Dataset<Row> newWinners(Dataset<Row> parsed, Dataset<Row> holders, Dataset<Row> fileTimes, String key) {
     Dataset<Row> deduped = dedupe(parsed, key);
     Dataset<Row> keyed = deduped.filter(col(key).isNotNull()).withColumn("_k", col(key).cast("string"));
     Column[] order = {col("_k"), col("_source_file"), col("_record_index"), col("_file_modified_at")};
     Dataset<Row> contenders =
         keyed.select(order).withColumn("_new", lit(true))
-            .unionByName(holders.join(keyed.select("_k"), "_k").select(order).withColumn("_new", lit(false)));
+            .unionByName(holders.join(keyed.select("_k"), "_k").join(fileTimes, "_source_file").select(order).withColumn("_new", lit(false)));
     var newest =
         Window.partitionBy(col("_k"))
             .orderBy(
