@@ -58,7 +58,34 @@ public final class Lakehouse {
 
   public long latestVersion(TableId table) {
     requireExists(table);
-    return DeltaTable.forPath(spark, path(table)).history(1).first().getLong(0);
+    return logVersions(table)[1];
+  }
+
+  /**
+   * The oldest and newest commit files in the table's {@code _delta_log} (the versions its history
+   * lists), by one listing of that folder: no Spark job reads the commits, which this is called too
+   * often for (every pinned read, every up-to-date check).
+   */
+  private long[] logVersions(TableId table) {
+    Path log = new Path(path(table), "_delta_log");
+    try {
+      FileSystem fs = log.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      long min = Long.MAX_VALUE, max = -1;
+      for (FileStatus f : fs.listStatus(log)) {
+        String name = f.getPath().getName();
+        if (name.length() == 25 && name.endsWith(".json") && name.chars().limit(20).allMatch(Character::isDigit)) {
+          long v = Long.parseLong(name.substring(0, 20));
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+      }
+      if (max < 0) {
+        throw new LakemlException("Cannot read the history of table " + table + ": " + log + " holds no commit. Is it a Delta table?");
+      }
+      return new long[] {min, max};
+    } catch (IOException e) {
+      throw new LakemlException("Cannot list the log of table " + table + " at " + log + ": " + e.getMessage(), e);
+    }
   }
 
   /** The latest version, or -1 when the table has not been written yet. */
@@ -94,9 +121,7 @@ public final class Lakehouse {
 
   /** Earliest and latest versions whose data can still be read. */
   public long[] versionRange(TableId table) {
-    Dataset<Row> history = DeltaTable.forPath(spark, path(table)).history();
-    Row r = history.selectExpr("min(version)", "max(version)").first();
-    return new long[] {r.getLong(0), r.getLong(1)};
+    return logVersions(table);
   }
 
   public Dataset<Row> history(TableId table) {
@@ -185,10 +210,29 @@ public final class Lakehouse {
   }
 
   /**
+   * The rows of {@code files} (paths from {@link #filesAppended}) with the table's current schema:
+   * only those files are read, not the whole table.
+   */
+  public Dataset<Row> readFiles(TableId table, List<String> files) {
+    org.apache.spark.sql.types.StructType schema = read(table).schema();
+    if (files.isEmpty()) {
+      return spark.createDataFrame(List.of(), schema);
+    }
+    Path base = new Path(path(table));
+    String[] paths = new String[files.size()];
+    for (int i = 0; i < paths.length; i++) {
+      Path p = new Path(java.net.URI.create(files.get(i))); // as Delta resolves an AddFile's path
+      paths[i] = (p.isAbsolute() ? p : new Path(base, p)).toString();
+    }
+    return spark.read().schema(schema).parquet(paths);
+  }
+
+  /**
    * The data files committed to {@code table} after version {@code after} up to {@code upTo}, when
    * every commit between only appended (blind appends and metadata changes such as docs); empty
    * when a commit removed or rewrote files (an overwrite, DELETE, OPTIMIZE), so the caller must
-   * read the whole version instead. Names as in the table's folder ({@code _metadata.file_name}).
+   * read the whole version instead; empty too for a partitioned table or one with column mapping.
+   * Paths relative to the table's folder, as in the log; {@link #readFiles} reads them.
    */
   public Optional<List<String>> filesAppended(TableId table, long after, long upTo) {
     requireExists(table);
@@ -197,6 +241,11 @@ public final class Lakehouse {
       return Optional.of(files);
     }
     org.apache.spark.sql.delta.DeltaLog log = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table));
+    org.apache.spark.sql.delta.actions.Metadata metadata = log.update(false, scala.Option.empty(), scala.Option.empty()).metadata();
+    String mapping = metadata.configuration().get("delta.columnMapping.mode").getOrElse(() -> "none");
+    if (!metadata.partitionColumns().isEmpty() || !"none".equals(mapping)) {
+      return Optional.empty(); // readFiles reads the files as plain Parquet
+    }
     scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<org.apache.spark.sql.delta.actions.Action>>> changes =
         log.getChanges(after + 1, false);
     long seen = after;
@@ -215,7 +264,7 @@ public final class Lakehouse {
           if (!add.dataChange() || add.deletionVector() != null) {
             return Optional.empty();
           }
-          files.add(add.path().substring(add.path().lastIndexOf('/') + 1));
+          files.add(add.path());
         } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile) {
           return Optional.empty();
         }
@@ -300,24 +349,39 @@ public final class Lakehouse {
     if (!exists(table)) {
       return Optional.empty();
     }
-    List<Row> rows =
-        DeltaTable.forPath(spark, path(table))
-            .history(50)
-            .selectExpr("version", "userMetadata")
-            .orderBy(org.apache.spark.sql.functions.col("version").desc())
-            .collectAsList();
-    for (Row r : rows) {
-      String meta = r.getString(1);
+    long[] versions = logVersions(table);
+    for (long v = versions[1]; v >= Math.max(versions[0], versions[1] - 49); v--) {
+      String meta = userMetadata(table, v);
       if (meta == null || meta.isBlank()) {
         continue;
       }
       Map<String, Object> info = fromJson(meta);
       if (info.containsKey(key)) {
-        info.put("_version", r.getLong(0));
+        info.put("_version", v);
         return Optional.of(info);
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The userMetadata of commit {@code version}, read from its commit file (a few KB) rather than by
+   * a Spark job over the history; null when the commit has none.
+   */
+  private String userMetadata(TableId table, long version) {
+    Path commit = new Path(new Path(path(table), "_delta_log"), String.format("%020d.json", version));
+    try (var in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(commit.getFileSystem(spark.sparkContext().hadoopConfiguration()).open(commit), java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.startsWith("{\"commitInfo\"")) {
+          var info = JSON.readTree(line).path("commitInfo").path("userMetadata");
+          return info.isTextual() ? info.asText() : null;
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      throw new LakemlException("Cannot read commit " + version + " of table " + table + " at " + commit + ": " + e.getMessage(), e);
+    }
   }
 
   /** The lineage map lakeml stored with commit {@code version} of {@code table} (empty if none). */
