@@ -10,6 +10,7 @@ import dev.lakeml.delta.Layer;
 import dev.lakeml.delta.TableId;
 import dev.lakeml.jobs.RefineJob;
 import dev.lakeml.jobs.StageResult;
+import dev.lakeml.refine.Refiner;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -126,6 +127,20 @@ class IncrementalRefineTest {
     assertEquals("WRITE", lh.history(SILVER).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"));
     assertEquals(34, lh.read(bronze).count());
     assertEquals(29, lh.read(SILVER).count() + lh.read(QUARANTINE).count(), "34 bronze records less 5 superseded copies (ids 5, 6, 24, 25, 28)");
+  }
+
+  @Test
+  void aRecordWinsAgainstItselfAndLosesToANewerHolder() {
+    Dataset<Row> parsed = spark.sql("SELECT 6L AS id, 'page-3.json' AS _source_file, 3 AS _record_index, TIMESTAMP'2001-02-02 00:00:00' AS _file_modified_at");
+    Dataset<Row> times =
+        spark.sql("SELECT * FROM VALUES ('page-1.json', TIMESTAMP'2001-02-01 00:00:00'), ('page-3.json', TIMESTAMP'2001-02-02 00:00:00'),"
+            + " ('page-9.json', TIMESTAMP'2001-02-09 00:00:00') AS t(_source_file, _file_modified_at)");
+    // Held in silver by an older copy, and in quarantine by this very record (merged there by a run
+    // killed before its silver merge): the record must still win, or silver would keep the old copy.
+    Dataset<Row> itself = spark.sql("SELECT * FROM VALUES ('6', 'page-1.json', 6), ('6', 'page-3.json', 3) AS h(_k, _source_file, _record_index)");
+    assertEquals(List.of(6L), Refiner.newWinners(parsed, itself, times, "id").select("id").as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+    Dataset<Row> newer = spark.sql("SELECT * FROM VALUES ('6', 'page-9.json', 0) AS h(_k, _source_file, _record_index)");
+    assertEquals(0, Refiner.newWinners(parsed, newer, times, "id").count(), "a newer copy already held wins");
   }
 
   /** Silver and its quarantine table hold the same rows in both lakehouses (quarantine's run_id aside). */

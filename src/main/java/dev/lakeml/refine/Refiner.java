@@ -253,12 +253,15 @@ public final class Refiner {
     Dataset<Row> contenders =
         keyed.select(order).withColumn("_new", lit(true))
             .unionByName(holders.join(keyed.select("_k"), "_k").join(fileTimes, "_source_file").select(order).withColumn("_new", lit(false)));
+    // Last, _new: a holder with the same file and position is the same record, already merged into
+    // the quarantine table by a run killed before its silver merge; the rerun must still apply it.
     var newest =
         Window.partitionBy(col("_k"))
             .orderBy(
                 col("_file_modified_at").desc_nulls_last(),
                 col("_source_file").desc_nulls_last(),
-                col("_record_index").asc_nulls_last());
+                col("_record_index").asc_nulls_last(),
+                col("_new").desc());
     Dataset<Row> won = contenders.withColumn("_rn", row_number().over(newest)).filter("_rn = 1 AND _new").select("_k");
     return keyed.join(won, "_k").drop("_k").unionByName(deduped.filter(col(key).isNull()));
   }
