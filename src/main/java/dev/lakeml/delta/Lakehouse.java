@@ -346,6 +346,11 @@ public final class Lakehouse {
    * userMetadata, if any. This is how a job finds the checkpoint it committed with its data.
    */
   public Optional<Map<String, Object>> lastCommitInfo(TableId table, String key) {
+    return lastCommitInfo(table, key, info -> true);
+  }
+
+  /** {@link #lastCommitInfo(TableId, String)} among the commits whose lineage also passes {@code which}. */
+  public Optional<Map<String, Object>> lastCommitInfo(TableId table, String key, java.util.function.Predicate<Map<String, Object>> which) {
     if (!exists(table)) {
       return Optional.empty();
     }
@@ -356,7 +361,7 @@ public final class Lakehouse {
         continue;
       }
       Map<String, Object> info = fromJson(meta);
-      if (info.containsKey(key)) {
+      if (info.containsKey(key) && which.test(info)) {
         info.put("_version", v);
         return Optional.of(info);
       }

@@ -98,8 +98,8 @@ public final class RefineJob implements Job {
    * de-duplication would), refined with the same lookups and rules, audited (dataset rules over
    * the table as it will be) and merged into silver and its quarantine table. Returns the summary,
    * or empty when silver must be recomputed whole: asked with {@code --force}, a pivoted table, no
-   * audited silver yet, a changed spec or dimension, or a bronze commit in between that was not a
-   * plain append.
+   * audited silver yet, a changed spec or dimension (also since the last refine before a requeue),
+   * or a bronze commit in between that was not a plain append.
    */
   Optional<String> refineIncrement(
       JobContext ctx, PipelineSpec.Refined spec, TableId silver, long bronzeVersion, Map<String, Object> lineage,
@@ -112,7 +112,10 @@ public final class RefineJob implements Job {
     Map<String, Object> sameInputs = new LinkedHashMap<>(lineage);
     sameInputs.remove("source_version");
     Optional<Map<String, Object>> last = lh.lastCommitInfo(silver, "source_version");
-    if (last.isEmpty() || !upToDate(lh, silver, sameInputs)) {
+    // A requeue stamps the current spec and dimensions but re-checks only quarantined rows: the rows
+    // already in silver are as the last refine computed them, so that refine's inputs must match.
+    Optional<Map<String, Object>> refined = lh.lastCommitInfo(silver, "source_version", info -> !info.containsKey("requeued_from"));
+    if (last.isEmpty() || !matches(last.get(), sameInputs) || refined.isEmpty() || !matches(refined.get(), sameInputs)) {
       return Optional.empty();
     }
     long from = ((Number) last.get().get("source_version")).longValue();
@@ -154,13 +157,14 @@ public final class RefineJob implements Job {
                   "NOT _valid"),
               spec.expectations(), bronzeVersion, lineage);
       written.put(quarantine.toString(), c.quarantineVersion());
-      rows.put(quarantine.toString(), c.quarantined());
+      rows.put(quarantine.toString(), lh.read(quarantine, c.quarantineVersion()).count()); // the table's rows, as a full refine reports
       written.put(silver.toString(), c.version());
       rows.put(silver.toString(), c.rows());
       return Optional.of(
           String.format(
-              "%,d bronze records appended since v%d (%d files) -> %,d keys changed, merged into %s v%d (%,d rows), %,d quarantined",
-              added.count(), from, files.get().size(), changes.table().count(), silver, c.version(), c.rows(), c.quarantined()));
+              "%,d bronze records appended since v%d (%d files) -> %,d keys changed, merged into %s v%d (%,d rows), %,d quarantined (%s: %,d rows)",
+              added.count(), from, files.get().size(), changes.table().count(), silver, c.version(), c.rows(), c.quarantined(), quarantine,
+              rows.get(quarantine.toString())));
     } finally {
       annotated.unpersist();
     }
@@ -264,11 +268,13 @@ public final class RefineJob implements Job {
   /** True when the table's newest lakeml commit was computed from exactly these inputs. */
   static boolean upToDate(Lakehouse lakehouse, TableId table, Map<String, Object> lineage) {
     Optional<Map<String, Object>> last = lakehouse.lastCommitInfo(table, "source_version");
-    if (last.isEmpty()) {
-      return false;
-    }
+    return last.isPresent() && matches(last.get(), lineage);
+  }
+
+  /** True when the commit's lineage {@code info} holds every entry of {@code lineage} but run_id. */
+  private static boolean matches(Map<String, Object> info, Map<String, Object> lineage) {
     for (Map.Entry<String, Object> e : lineage.entrySet()) {
-      if (!e.getKey().equals("run_id") && !String.valueOf(e.getValue()).equals(String.valueOf(last.get().get(e.getKey())))) {
+      if (!e.getKey().equals("run_id") && !String.valueOf(e.getValue()).equals(String.valueOf(info.get(e.getKey())))) {
         return false;
       }
     }
