@@ -106,15 +106,15 @@ public final class Refiner {
     for (Column k : keyCols) {
       complete = complete.and(k.isNotNull());
     }
-    var order =
-        Window.partitionBy(keyCols)
-            .orderBy(
-                col("_file_modified_at").desc_nulls_last(),
-                col("_source_file").desc_nulls_last(),
-                col("_record_index").asc_nulls_last());
+    var order = Window.partitionBy(keyCols).orderBy(newestFirst());
     Dataset<Row> keyed = parsed.filter(complete);
     Dataset<Row> kept = keyed.withColumn("_rn", row_number().over(order)).filter("_rn = 1").drop("_rn");
     return kept.unionByName(parsed.filter(org.apache.spark.sql.functions.not(complete)));
+  }
+
+  /** Which copy of a record {@link #dedupe} keeps: the newest file, then the greatest name, then the first position. */
+  private static Column[] newestFirst() {
+    return new Column[] {col("_file_modified_at").desc_nulls_last(), col("_source_file").desc_nulls_last(), col("_record_index").asc_nulls_last()};
   }
 
   /**
@@ -233,8 +233,9 @@ public final class Refiner {
     Column[] valid = tableColumns(checked);
     Column[] tableCols = java.util.Arrays.copyOf(valid, valid.length + 1);
     tableCols[valid.length] = VALID.as("_valid");
-    Column[] quarantineCols = java.util.Arrays.copyOf(quarantineColumns(key), 8);
-    quarantineCols[7] = VALID.as("_valid");
+    Column[] rejected = quarantineColumns(key);
+    Column[] quarantineCols = java.util.Arrays.copyOf(rejected, rejected.length + 1);
+    quarantineCols[rejected.length] = VALID.as("_valid");
     return new Changes(checked.filter(col(key).isNotNull()).select(tableCols), checked.select(quarantineCols));
   }
 
@@ -255,13 +256,9 @@ public final class Refiner {
             .unionByName(holders.join(keyed.select("_k"), "_k").join(fileTimes, "_source_file").select(order).withColumn("_new", lit(false)));
     // Last, _new: a holder with the same file and position is the same record, already merged into
     // the quarantine table by a run killed before its silver merge; the rerun must still apply it.
-    var newest =
-        Window.partitionBy(col("_k"))
-            .orderBy(
-                col("_file_modified_at").desc_nulls_last(),
-                col("_source_file").desc_nulls_last(),
-                col("_record_index").asc_nulls_last(),
-                col("_new").desc());
+    Column[] newestThenNew = java.util.Arrays.copyOf(newestFirst(), 4);
+    newestThenNew[3] = col("_new").desc();
+    var newest = Window.partitionBy(col("_k")).orderBy(newestThenNew);
     Dataset<Row> won = contenders.withColumn("_rn", row_number().over(newest)).filter("_rn = 1 AND _new").select("_k");
     return keyed.join(won, "_k").drop("_k").unionByName(deduped.filter(col(key).isNull()));
   }
