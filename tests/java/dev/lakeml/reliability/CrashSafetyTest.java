@@ -83,7 +83,7 @@ class CrashSafetyTest {
     // already committed: a stage that starts over after a kill gets its points in ascending order
     // (the latest ones reach into its final commits); ingest, which keeps every committed page, gets
     // shorter delays whose sum spans its duration. When a stage still commits before its share is
-    // used up, the rest of its share moves on to the next stage.
+    // used up, the rest of its share (with the point that did not land) moves on to the next stage.
     Path root = tmp.resolve("crashed");
     Random random = new Random(seed);
     Map<String, Integer> killedIn = new TreeMap<>();
@@ -105,8 +105,16 @@ class CrashSafetyTest {
           points.add(String.format("%s+%.1fs->%s", target, delays[k], stage));
         } else {
           finishedBeforeKill++;
+          points.add(String.format("%s+%.1fs->done first", target, delays[k]));
         }
-        if (stage == null || !stage.equals(target)) { // the target committed: what is left of its share goes on
+        // The target committed: what is left of its share goes on to the next stage, including this
+        // point when it did not land (a rerun that starts from a wreck can be faster than the
+        // reference run the points were drawn from), so only the last stage can leave points unused.
+        if (stage == null) {
+          carried = share - k;
+          break;
+        }
+        if (!stage.equals(target)) {
           carried = share - k - 1;
           break;
         }
