@@ -371,7 +371,8 @@ public final class Lakehouse {
 
   /**
    * The userMetadata of commit {@code version}, read from its commit file (a few KB) rather than by
-   * a Spark job over the history; null when the commit has none.
+   * a Spark job over the history; null when the commit has none, or when its file is gone (log
+   * cleanup removed it since the folder was listed: DESCRIBE HISTORY would not list it either).
    */
   private String userMetadata(TableId table, long version) {
     Path commit = new Path(new Path(path(table), "_delta_log"), String.format("%020d.json", version));
@@ -384,40 +385,24 @@ public final class Lakehouse {
         }
       }
       return null;
+    } catch (java.io.FileNotFoundException e) {
+      return null;
     } catch (IOException e) {
       throw new LakemlException("Cannot read commit " + version + " of table " + table + " at " + commit + ": " + e.getMessage(), e);
     }
   }
 
-  /** The lineage map lakeml stored with commit {@code version} of {@code table} (empty if none). */
-  public Map<String, Object> commitInfo(TableId table, long version) {
-    requireExists(table);
-    List<Row> rows =
-        DeltaTable.forPath(spark, path(table))
-            .history()
-            .filter(org.apache.spark.sql.functions.col("version").equalTo(version))
-            .select("userMetadata")
-            .collectAsList();
-    String meta = rows.isEmpty() ? null : rows.get(0).getString(0);
-    return meta == null || meta.isBlank() ? Map.of() : fromJson(meta);
-  }
-
   /**
    * The lineage of the newest lakeml data commit of {@code table} at or before {@code version}:
    * commits that only set table properties or comments (the catalog's documentation) carry none and
-   * change no rows, so the version a reader pinned may be one of those.
+   * change no rows, so the version a reader pinned may be one of those. Reads commit files, newest
+   * first, as {@link #lastCommitInfo} does.
    */
   public Map<String, Object> lineageAtOrBefore(TableId table, long version) {
     requireExists(table);
-    List<Row> rows =
-        DeltaTable.forPath(spark, path(table))
-            .history()
-            .filter(org.apache.spark.sql.functions.col("version").leq(version))
-            .select("version", "userMetadata")
-            .orderBy(org.apache.spark.sql.functions.col("version").desc())
-            .collectAsList();
-    for (Row r : rows) {
-      String meta = r.getString(1);
+    long[] versions = logVersions(table);
+    for (long v = Math.min(version, versions[1]); v >= versions[0]; v--) {
+      String meta = userMetadata(table, v);
       if (meta != null && !meta.isBlank()) {
         Map<String, Object> info = fromJson(meta);
         if (info.containsKey("source_version") || info.containsKey("run_id")) {
