@@ -219,4 +219,38 @@ class QualityGateTest {
     assertEquals(2, ledger.retain(Duration.ofDays(90), 2), "r0 (old, accepted but not among the newest 2) and r2 (old, failed)");
     assertEquals(List.of(103.0, 101.0), ledger.acceptedHistory(T, "row_count", 5));
   }
+
+  @Test
+  void recordedAnswersFromTheLedgersNewestAppendsAndAfterARewriteFromItsRows() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    QualityLedger ledger = new QualityLedger(lh, java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC));
+    assertFalse(ledger.recorded(T, 0), "no ledger yet");
+    ledger.record("r0", T, 0, 0L, 0L, List.of(), Map.of("row_count", 1.0));
+    ledger.record("r1", Q, 0, 3L, 3L, List.of(), Map.of("row_count", 1.0));
+    ledger.record("r2", T, 1, 1L, null, List.of(), Map.of("row_count", 1.0)); // blocked: audited, not published
+    Map<String, Object> commit = lh.lastCommitInfo(QualityLedger.TABLE, "table").orElseThrow();
+    assertEquals(Map.of("run_id", "r2", "table", T.toString(), QualityLedger.RECORD, true), withoutVersion(commit), "a blocked run publishes no version");
+    assertEquals(3L, ((Number) lh.lastCommitInfo(QualityLedger.TABLE, "published_version").orElseThrow().get("published_version")).longValue());
+    assertTrue(ledger.recorded(T, 0));
+    assertFalse(ledger.recorded(T, 1), "version 1 of T was blocked");
+    assertTrue(ledger.recorded(Q, 3));
+    assertTrue(ledger.recorded(Q, 2), "a later data commit was recorded (the version asked for may be a docs commit)");
+    assertFalse(ledger.recorded(Q, 4));
+
+    // A rewrite (retention, or anyone's overwrite) may drop rows the older appends announced: from
+    // there on the rows, not the log, answer.
+    lh.write(lh.read(QualityLedger.TABLE).filter("table_name <> '" + T + "'"), QualityLedger.TABLE, Lakehouse.Write.overwrite(), Map.of("run_id", "rewrite"));
+    assertFalse(ledger.recorded(T, 0), "T's rows are gone, though r0's append is still in the log");
+    assertTrue(ledger.recorded(Q, 3), "from the rows");
+    ledger.record("r3", T, 2, 5L, 5L, List.of(), Map.of("row_count", 1.0));
+    assertTrue(ledger.recorded(T, 5));
+    assertTrue(ledger.recorded(Q, 3), "past the newest append, the rewrite sends it to the rows");
+    assertFalse(ledger.recorded(T, 6));
+  }
+
+  private static Map<String, Object> withoutVersion(Map<String, Object> info) {
+    Map<String, Object> out = new HashMap<>(info);
+    out.remove("_version");
+    return out;
+  }
 }

@@ -83,6 +83,15 @@ class TableProfilesTest {
     assertEquals(40, column(profiles.profile(T, v1, "r4"), "delay").rows());
     assertEquals(100, column(profiles.stored(T, v0).orElseThrow(), "delay").rows());
     assertEquals(6, lh.read(TableProfiles.TABLE).count());
+
+    // profiledSince: the newest appends' userMetadata answer; after a rewrite, the rows do.
+    assertTrue(profiles.profiledSince(T, v0));
+    assertTrue(profiles.profiledSince(T, v1));
+    assertFalse(profiles.profiledSince(T, v1 + 1));
+    assertFalse(profiles.profiledSince(TableId.of(Layer.GOLD, "flights"), 0));
+    lh.write(lh.read(TableProfiles.TABLE).filter("table_version <> " + v1), TableProfiles.TABLE, Lakehouse.Write.overwrite(), Map.of("run_id", "rewrite"));
+    assertFalse(profiles.profiledSince(T, v1), "v1's profile rows are gone, though its append is still in the log");
+    assertTrue(profiles.profiledSince(T, v0), "from the rows");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.lakeml.LakemlException;
 import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -351,23 +352,46 @@ public final class Lakehouse {
 
   /** {@link #lastCommitInfo(TableId, String)} among the commits whose lineage also passes {@code which}. */
   public Optional<Map<String, Object>> lastCommitInfo(TableId table, String key, java.util.function.Predicate<Map<String, Object>> which) {
+    return newestCommitInfo(table, LOOKBACK, info -> info.containsKey(key) && which.test(info));
+  }
+
+  /**
+   * The lineage map (with its {@code _version}) of the newest of {@code table}'s last {@code limit}
+   * commits that passes {@code which}; a commit without userMetadata is offered as a map holding only
+   * {@code _version}. Reads commit files, newest first, and stops at the first that passes.
+   */
+  public Optional<Map<String, Object>> newestCommitInfo(TableId table, int limit, java.util.function.Predicate<Map<String, Object>> which) {
     if (!exists(table)) {
       return Optional.empty();
     }
     long[] versions = logVersions(table);
-    for (long v = versions[1]; v >= Math.max(versions[0], versions[1] - 49); v--) {
+    for (long v = versions[1]; v >= Math.max(versions[0], versions[1] - limit + 1); v--) {
       String meta = userMetadata(table, v);
-      if (meta == null || meta.isBlank()) {
-        continue;
-      }
-      Map<String, Object> info = fromJson(meta);
-      if (info.containsKey(key) && which.test(info)) {
-        info.put("_version", v);
+      Map<String, Object> info = meta == null || meta.isBlank() ? new LinkedHashMap<>() : fromJson(meta);
+      info.put("_version", v);
+      if (which.test(info)) {
         return Optional.of(info);
       }
     }
     return Optional.empty();
   }
+
+  /**
+   * For an append-only ops table whose appends say in their userMetadata what they hold (under
+   * {@code marker}): true when one of its newest appends since it was last rewritten passes
+   * {@code says}. Empty when the log cannot tell: the newest commit that is not such an append (a
+   * retention rewrite, anyone's overwrite or delete) may have dropped rows, and so may be the case
+   * beyond {@link #LOOKBACK} commits; the caller then asks the rows. A few small file reads instead
+   * of a Spark job over the table, for checks every stage makes.
+   */
+  public Optional<Boolean> appendsSay(TableId table, String marker, java.util.function.Predicate<Map<String, Object>> says) {
+    return newestCommitInfo(table, LOOKBACK, info -> !info.containsKey(marker) || says.test(info))
+        .filter(info -> info.containsKey(marker))
+        .map(info -> true);
+  }
+
+  /** How many of a table's newest commits {@link #lastCommitInfo} and {@link #appendsSay} read. */
+  public static final int LOOKBACK = 50;
 
   /**
    * The userMetadata of commit {@code version}, read from its commit file (a few KB) rather than by

@@ -11,6 +11,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -31,7 +32,6 @@ import org.apache.spark.sql.types.StructType;
 public final class QualityLedger {
   public static final TableId TABLE = TableId.of(Layer.OPS, "quality_results");
 
-  /** Rule name of measurement rows. */
   /** The {@code rule} value of rows that hold a measurement, not a verdict. */
   public static final String METRIC = "metric";
 
@@ -51,6 +51,9 @@ public final class QualityLedger {
           .add("failing_rows", DataTypes.LongType)
           .add("message", DataTypes.StringType)
           .add("checked_at", DataTypes.TimestampType);
+
+  /** The userMetadata key that marks a commit as one {@link #record} append. */
+  static final String RECORD = "ledger_record";
 
   /** Rows older than this are dropped by {@link #retain()}, except the baselines' accepted runs. */
   public static final Duration MAX_AGE = Duration.ofDays(90);
@@ -91,8 +94,16 @@ public final class QualityLedger {
               runId, table.toString(), sourceVersion, candidateVersion, publishedVersion, accepted, o.check(), name(o.rule()), name(o.action()),
               o.passed(), o.metric(), o.failingRows(), o.message(), now));
     }
+    // The commit says what it recorded, so recorded() can answer from the log (see there).
+    Map<String, Object> commit = new LinkedHashMap<>();
+    commit.put("run_id", runId);
+    commit.put("table", table.toString());
+    commit.put(RECORD, true);
+    if (publishedVersion != null) {
+      commit.put("published_version", publishedVersion);
+    }
     try {
-      lakehouse.write(lakehouse.spark().createDataFrame(rows, SCHEMA), TABLE, Lakehouse.Write.append(), Map.of("run_id", runId, "table", table.toString()));
+      lakehouse.write(lakehouse.spark().createDataFrame(rows, SCHEMA), TABLE, Lakehouse.Write.append(), commit);
     } catch (Exception e) { // Delta's AnalysisException is checked in Java but undeclared (Scala)
       if (!String.valueOf(e.getMessage()).contains("schema mismatch")) {
         throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
@@ -110,11 +121,21 @@ public final class QualityLedger {
    * version: a metadata-only commit, e.g. catalog docs, may follow the data). A process killed
    * between the table's commit and this record leaves a version with no verdicts on record: the
    * job then recomputes it rather than trusting it.
+   *
+   * <p>Every stage's up-to-date check asks this, so it first reads the ledger's newest commit files:
+   * each {@link #record} append names its table and published version in its userMetadata. Only the
+   * appends since the ledger was last rewritten are trusted ({@link #retain}, or anyone's overwrite,
+   * may have dropped rows); past them it reads the rows, as it always did ({@link Lakehouse#appendsSay}).
    */
   public boolean recorded(TableId table, long version) {
-    return lakehouse.exists(TABLE)
-        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).limit(1).isEmpty();
+    if (!lakehouse.exists(TABLE)) {
+      return false;
+    }
+    return lakehouse
+        .appendsSay(TABLE, RECORD, info -> table.toString().equals(info.get("table")) && info.get("published_version") instanceof Number p && p.longValue() >= version)
+        .orElseGet(() -> !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).limit(1).isEmpty());
   }
+
 
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
   public List<Double> acceptedHistory(TableId table, String metric, int n) {

@@ -101,10 +101,15 @@ public final class TableProfiles {
     return Optional.of(new Stored(table, version, first.getAs("run_id"), first.getAs("profiled_at"), columns));
   }
 
-  /** True when {@code table} has a stored profile of {@code version} or of a later version. */
+  /**
+   * True when {@code table} has a stored profile of {@code version} or of a later version. Asked by
+   * every up-to-date stage, so the newest appends' userMetadata answer first (see {@link Lakehouse#appendsSay}).
+   */
   public boolean profiledSince(TableId table, long version) {
     return lakehouse.exists(TABLE)
-        && !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("table_version").geq(version))).limit(1).isEmpty();
+        && lakehouse
+            .appendsSay(TABLE, "profiled_table", info -> table.toString().equals(info.get("profiled_table")) && info.get("profiled_version") instanceof Number v && v.longValue() >= version)
+            .orElseGet(() -> !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("table_version").geq(version))).limit(1).isEmpty());
   }
 
   /**
