@@ -78,4 +78,47 @@ class WriteAuditPublishTest {
     assertEquals(2, ((Number) lineage.get("candidate_version")).intValue());
     assertEquals("gold.features_candidates", lineage.get("candidate_table"));
   }
+
+  /** Rows {@code first}.. of one day: is_late alternates; late_rate is missing (quarantined) for ids divisible by 5. */
+  Dataset<Row> day(long first, long end, String date) {
+    return spark
+        .range(first, end)
+        .selectExpr(
+            "id",
+            "CAST(id % 2 AS INT) AS is_late",
+            "CASE WHEN id % 5 = 0 THEN NULL ELSE 0.25 END AS late_rate",
+            date == null ? "CAST(NULL AS DATE) AS event_date" : "DATE'" + date + "' AS event_date");
+  }
+
+  @Test
+  void aSliceReplacesOnlyItsRowsInCandidateTableAndQuarantine() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    Dataset<Row> all =
+        day(0, 10, "2001-01-01").union(day(10, 20, "2001-01-02")).union(day(20, 30, "2001-01-03")).union(day(95, 97, null)); // 0, 5, ..., 95 quarantined
+    QualityGate.Committed full = run(lh, "full", all);
+    assertEquals(25, full.rows());
+    assertEquals(7, full.quarantined());
+
+    // Days 2 and 3 rebuilt: day 2 lost rows, day 3 has a new one.
+    Dataset<Row> slice = day(10, 15, "2001-01-02").union(day(20, 22, "2001-01-03")).union(day(41, 42, "2001-01-03"));
+    Dataset<Row> annotated = RowRules.annotate(slice, RULES, Map.of()).persist();
+    String range = "BETWEEN DATE'2001-01-02' AND DATE'2001-01-03'";
+    QualityGate.Committed c =
+        new QualityGate(lh, "slice", new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
+            .writeAuditPublish(
+                GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 8,
+                Map.of("source_version", 8, "run_id", "slice"),
+                new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range));
+    assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L, 9L, 11L, 12L, 13L, 14L, 21L, 41L, 96L), ids(lh.read(GOLD), "id"), "day 1 and the undated row kept");
+    assertEquals(15, c.rows(), "dataset rules saw the whole candidate");
+    assertEquals(List.of(0L, 5L, 10L, 20L, 95L), ids(lh.read(QUARANTINE), "CAST(record_key AS BIGINT)"), "day 1's and the undated reject kept");
+    assertEquals(5, c.quarantined());
+    assertEquals(0, lh.read(GOLD).exceptAll(lh.read(CANDIDATES)).count() + lh.read(CANDIDATES).exceptAll(lh.read(GOLD)).count(), "gold shows the candidate");
+    Row commit = lh.history(GOLD).orderBy(org.apache.spark.sql.functions.col("version").desc()).first();
+    assertEquals("6", commit.<scala.collection.Map<String, String>>getAs("operationMetrics").get("numOutputRows").get(), "only the slice's rows were written");
+  }
+
+  static List<Long> ids(Dataset<Row> rows, String id) {
+    return rows.selectExpr(id).as(org.apache.spark.sql.Encoders.LONG()).collectAsList().stream().sorted().toList();
+  }
 }

@@ -211,7 +211,7 @@ public final class Lakehouse {
   }
 
   /**
-   * The rows of {@code files} (paths from {@link #filesAppended}) with the table's current schema:
+   * The rows of {@code files} (paths from {@link #filesAppended}, {@link #filesTouched}) with the table's current schema:
    * only those files are read, not the whole table.
    */
   public Dataset<Row> readFiles(TableId table, List<String> files) {
@@ -236,10 +236,31 @@ public final class Lakehouse {
    * Paths relative to the table's folder, as in the log; {@link #readFiles} reads them.
    */
   public Optional<List<String>> filesAppended(TableId table, long after, long upTo) {
+    return filesChanged(table, after, upTo, true).map(FilesChanged::added);
+  }
+
+  /** The data files commits added and removed, as paths in the log (see {@link #filesTouched}). */
+  public record FilesChanged(List<String> added, List<String> removed) {}
+
+  /**
+   * The data files that the commits after {@code after} up to {@code upTo} added and removed,
+   * whatever the operation (MERGE, DELETE, overwrite, OPTIMIZE): the rows of the removed files not in
+   * the added ones are the rows gone, and the other way round the rows new (a rewritten file holds
+   * the rows that did not change on both sides). Removed files are read from the table's folder, so
+   * a caller must be ready for one that VACUUM has since deleted. Empty for a gap in the log,
+   * deletion vectors (a file's rows are then not its table rows), a partitioned table or one with
+   * column mapping.
+   */
+  public Optional<FilesChanged> filesTouched(TableId table, long after, long upTo) {
+    return filesChanged(table, after, upTo, false);
+  }
+
+  private Optional<FilesChanged> filesChanged(TableId table, long after, long upTo, boolean appendsOnly) {
     requireExists(table);
-    List<String> files = new ArrayList<>();
+    java.util.LinkedHashSet<String> added = new java.util.LinkedHashSet<>();
+    java.util.LinkedHashSet<String> removed = new java.util.LinkedHashSet<>();
     if (after >= upTo) {
-      return Optional.of(files);
+      return Optional.of(new FilesChanged(List.of(), List.of()));
     }
     org.apache.spark.sql.delta.DeltaLog log = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table));
     org.apache.spark.sql.delta.actions.Metadata metadata = log.update(false, scala.Option.empty(), scala.Option.empty()).metadata();
@@ -262,16 +283,23 @@ public final class Lakehouse {
       seen = version;
       for (org.apache.spark.sql.delta.actions.Action a : scala.collection.JavaConverters.seqAsJavaList(c._2())) {
         if (a instanceof org.apache.spark.sql.delta.actions.AddFile add) {
-          if (!add.dataChange() || add.deletionVector() != null) {
+          if (add.deletionVector() != null || (appendsOnly && !add.dataChange())) {
             return Optional.empty();
           }
-          files.add(add.path());
-        } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile) {
-          return Optional.empty();
+          if (!removed.remove(add.path())) {
+            added.add(add.path());
+          }
+        } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile remove) {
+          if (appendsOnly || remove.deletionVector() != null) {
+            return Optional.empty();
+          }
+          if (!added.remove(remove.path())) { // added, then removed in between: never in either version
+            removed.add(remove.path());
+          }
         }
       }
     }
-    return seen == upTo ? Optional.of(files) : Optional.empty();
+    return seen == upTo ? Optional.of(new FilesChanged(new ArrayList<>(added), new ArrayList<>(removed))) : Optional.empty();
   }
 
   /** Conflicting commits by another writer: how often a blind append is tried again. */

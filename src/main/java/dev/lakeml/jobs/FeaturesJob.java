@@ -1,18 +1,34 @@
 package dev.lakeml.jobs;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
 import dev.lakeml.config.PipelineSpec;
-import dev.lakeml.features.PointInTimeFeatures;
+import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
+import dev.lakeml.features.PointInTimeFeatures;
 import dev.lakeml.quality.QualityGate;
 import dev.lakeml.quality.RowRules;
+import java.time.LocalDate;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
  * Silver to the gold feature table at a pinned silver version, by write-audit-publish: the
  * candidate version is written to the candidates table, audited, and published only if it passed.
+ * When only some silver rows changed since gold was built (a daily increment), only the gold rows
+ * of the days they touch, and of the days whose trailing windows reach them, are rebuilt and
+ * replaced ({@link #changedSince}); the audit still judges the whole candidate.
  */
 public final class FeaturesJob implements Job {
   @Override
@@ -48,7 +64,22 @@ public final class FeaturesJob implements Job {
       dims.put(d.table(), ctx.lakehouse().read(ctx.silver(d.table())));
     }
     String key = ctx.spec().silver().key();
-    Dataset<Row> features = PointInTimeFeatures.build(ctx.lakehouse().read(silver, silverVersion), key, spec);
+    Dataset<Row> silverRows = ctx.lakehouse().read(silver, silverVersion);
+    Optional<Changed> changed = changedSince(ctx, spec, silver, gold, silverVersion, lineage);
+    Dataset<Row> features;
+    QualityGate.Slice slice = null;
+    if (changed.isPresent()) {
+      // Gold rows dated [first, last] are rebuilt from the silver rows their trailing windows read.
+      Changed r = changed.get();
+      Column day = expr(spec.eventDate()).cast("date");
+      features =
+          PointInTimeFeatures.build(silverRows.filter(day.between(lit(r.first().minusDays(r.window())), lit(r.last()))), key, spec)
+              .filter(col(PointInTimeFeatures.EVENT_DATE).between(lit(r.first()), lit(r.last())));
+      String range = String.format("BETWEEN DATE'%s' AND DATE'%s'", r.first(), r.last());
+      slice = new QualityGate.Slice(PointInTimeFeatures.EVENT_DATE + " " + range, "to_date(get_json_object(payload, '$." + PointInTimeFeatures.EVENT_DATE + "')) " + range);
+    } else {
+      features = PointInTimeFeatures.build(silverRows, key, spec);
+    }
     Dataset<Row> annotated = RowRules.annotate(features, spec.expectations(), dims).persist();
     QualityGate.Committed c;
     try {
@@ -63,7 +94,8 @@ public final class FeaturesJob implements Job {
                   RowRules.quarantine(annotated, key),
                   spec.expectations(),
                   silverVersion,
-                  lineage);
+                  lineage,
+                  slice);
     } finally {
       annotated.unpersist();
     }
@@ -83,7 +115,96 @@ public final class FeaturesJob implements Job {
         written,
         rows,
         String.format(
-            "%,d rows from %s v%d -> audited %s v%d -> published %s v%d, %,d quarantined%s; %,d old ledger rows dropped",
-            c.rows(), silver, silverVersion, ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), c.quarantined(), spec.profile() ? String.format("; profiled in %.1fs", profiled) : "", dropped));
+            "%s -> audited %s v%d -> published %s v%d%s, %,d quarantined%s; %,d old ledger rows dropped",
+            changed.map(r -> String.format("rows dated %s..%s rebuilt (%s v%d changed rows dated %s since v%d, in %d files)", r.first(), r.last(), silver, silverVersion, r.span(), r.from(), r.files()))
+                .orElse(String.format("%,d rows from %s v%d", c.rows(), silver, silverVersion)),
+            ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), changed.isPresent() ? String.format(" (%,d rows)", c.rows()) : "",
+            c.quarantined(), spec.profile() ? String.format("; profiled in %.1fs", profiled) : "", dropped));
+  }
+
+  /**
+   * What changed in silver since gold was built: its rows in {@code files} files were dated
+   * {@code span}; the gold rows to rebuild are dated {@code first..last} (the span, and the days
+   * whose trailing windows of up to {@code window} days reach back into it).
+   */
+  record Changed(long from, int files, String span, LocalDate first, LocalDate last, int window) {}
+
+  /**
+   * The gold rows to rebuild when gold can be updated in place, or empty when it must be rebuilt
+   * whole: asked with {@code --force}; no published gold yet, or its newest version without verdicts
+   * (a run killed before its record); a changed spec; a candidates table that no longer holds what
+   * gold shows (a failed audit, a run killed after its candidate); silver refined with another spec
+   * or other dimensions since (so unchanged silver rows would be annotated differently); or silver's
+   * changes unreadable (a gap in its log, a file VACUUM removed, a changed row without an event date).
+   *
+   * <p>Otherwise the silver rows that changed since gold's {@code source_version} are those of the data
+   * files the commits in between added that are not in the files they removed, and the other way
+   * round (Delta's log, {@link dev.lakeml.delta.Lakehouse#filesTouched}); a gold row depends only on
+   * silver rows of its own day and of the days its trailing windows cover, so the gold rows of the
+   * other days stay as they are.
+   */
+  Optional<Changed> changedSince(JobContext ctx, PipelineSpec.Features spec, TableId silver, TableId gold, long silverVersion, Map<String, Object> lineage) {
+    Lakehouse lh = ctx.lakehouse();
+    TableId candidates = ctx.gold(spec.candidatesTable());
+    if (ctx.flag("force") || !lh.exists(gold) || !lh.exists(candidates) || !lh.exists(ctx.gold(spec.quarantineTable()))) {
+      return Optional.empty();
+    }
+    Optional<Map<String, Object>> last = lh.lastCommitInfo(gold, "source_version");
+    if (last.isEmpty()
+        || !(last.get().get("candidate_version") instanceof Number publishedCandidate)
+        || !String.valueOf(lineage.get("spec_hash")).equals(String.valueOf(last.get().get("spec_hash")))
+        || !silver.toString().equals(last.get().get("source_table"))) {
+      return Optional.empty();
+    }
+    long from = ((Number) last.get().get("source_version")).longValue();
+    if (from >= silverVersion
+        || !RefineJob.gate(ctx).ledger().recorded(gold, ((Number) last.get().get("_version")).longValue())
+        || RefineJob.dataVersion(lh, candidates) > publishedCandidate.longValue() // a candidate written since (the published one may be followed by its docs commit)
+        || !sameRefinement(lh.lineageAtOrBefore(silver, from), lh.lineageAtOrBefore(silver, silverVersion))) {
+      return Optional.empty();
+    }
+    Optional<Lakehouse.FilesChanged> files = lh.filesTouched(silver, from, silverVersion);
+    if (files.isEmpty() || files.get().added().isEmpty() && files.get().removed().isEmpty()) {
+      return Optional.empty();
+    }
+    java.util.Set<String> added = new java.util.HashSet<>();
+    files.get().added().forEach(f -> added.add(fileName(f)));
+    if (java.util.Arrays.stream(lh.read(silver, silverVersion).inputFiles()).allMatch(f -> added.contains(fileName(f)))) {
+      return Optional.empty(); // silver was rewritten whole (a full refine): so is gold
+    }
+    Row span;
+    try {
+      // The rows that changed: in the files added and not in those removed, or the other way round
+      // (a MERGE rewrites whole files, most of whose rows stay as they were).
+      Dataset<Row> in = lh.readFiles(silver, files.get().added());
+      Dataset<Row> out = lh.readFiles(silver, files.get().removed());
+      span =
+          in.exceptAll(out)
+              .unionByName(out.exceptAll(in))
+              .select(expr(spec.eventDate()).cast("date").as("d"))
+              .agg(min("d"), max("d"), sum(when(col("d").isNull(), 1).otherwise(0)))
+              .first();
+    } catch (RuntimeException e) { // a file removed since `from` that VACUUM has deleted: rebuild whole
+      return Optional.empty();
+    }
+    if (span.isNullAt(0) || (!span.isNullAt(2) && span.getLong(2) > 0)) {
+      return Optional.empty();
+    }
+    int window = spec.trailing().stream().mapToInt(PipelineSpec.Trailing::days).max().orElse(0);
+    LocalDate first = span.getDate(0).toLocalDate();
+    LocalDate lastChanged = span.getDate(1).toLocalDate();
+    return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), first + ".." + lastChanged, first, lastChanged.plusDays(window), window));
+  }
+
+  private static String fileName(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /** Silver refined with the same spec and dimension versions at both commits (their lineage). */
+  private static boolean sameRefinement(Map<String, Object> a, Map<String, Object> b) {
+    java.util.Set<String> keys = new java.util.TreeSet<>(a.keySet());
+    keys.addAll(b.keySet());
+    keys.removeIf(k -> !k.equals("spec_hash") && !k.startsWith("dimension."));
+    return a.containsKey("spec_hash") && keys.stream().allMatch(k -> String.valueOf(a.get(k)).equals(String.valueOf(b.get(k))));
   }
 }

@@ -148,7 +148,37 @@ public final class QualityGate {
       List<CheckSpec> rules,
       long sourceVersion,
       Map<String, Object> lineage) {
-    long cv = lakehouse.write(valid, candidates, Lakehouse.Write.overwrite(), lineage);
+    return writeAuditPublish(table, candidates, quarantine, annotated, valid, rejected, rules, sourceVersion, lineage, null);
+  }
+
+  /**
+   * The rows a {@link #writeAuditPublish} replaces: those of the table matching {@code condition}
+   * (on its columns, e.g. a date range), and those of the quarantine table matching
+   * {@code quarantineCondition} (on its columns: the rejected rows' payload).
+   */
+  public record Slice(String condition, String quarantineCondition) {}
+
+  /**
+   * {@link #writeAuditPublish} of one {@code slice} of the table: {@code annotated}, {@code valid} and
+   * {@code rejected} hold the slice's rows only. The candidate and then the table replace only the
+   * slice's rows (Delta's replaceWhere, one commit each); the quarantine table keeps its rows outside
+   * the slice. Row rules are judged over the slice's rows, dataset and history rules over the whole
+   * candidate version. Only right when the candidates table held what {@code table} shows (the
+   * caller checks); {@code slice} null means the whole table.
+   */
+  public Committed writeAuditPublish(
+      TableId table,
+      TableId candidates,
+      TableId quarantine,
+      Dataset<Row> annotated,
+      Dataset<Row> valid,
+      Dataset<Row> rejected,
+      List<CheckSpec> rules,
+      long sourceVersion,
+      Map<String, Object> lineage,
+      Slice slice) {
+    Lakehouse.Write replace = slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition());
+    long cv = lakehouse.write(valid, candidates, replace, lineage);
     Dataset<Row> candidate = lakehouse.read(candidates, cv);
     Verdict verdict = audit(table, annotated, candidate, rules);
     if (verdict.blocked()) {
@@ -159,10 +189,15 @@ public final class QualityGate {
     Map<String, Object> published = new LinkedHashMap<>(lineage);
     published.put("candidate_table", candidates.toString());
     published.put("candidate_version", cv);
-    long qv = lakehouse.write(rejected.withColumn("run_id", lit(runId)), quarantine, Lakehouse.Write.overwrite(), lineage);
-    long v = lakehouse.write(candidate, table, Lakehouse.Write.overwrite(), published);
+    Dataset<Row> rejects = rejected.withColumn("run_id", lit(runId));
+    if (slice != null) {
+      rejects = lakehouse.read(quarantine, lakehouse.latestVersion(quarantine)).filter("NOT coalesce((" + slice.quarantineCondition() + "), false)").unionByName(rejects);
+    }
+    long qv = lakehouse.write(rejects, quarantine, Lakehouse.Write.overwrite(), lineage);
+    long v = lakehouse.write(slice == null ? candidate : candidate.filter(slice.condition()), table, replace, published);
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
-    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, rejected.count(), cv, verdict);
+    long quarantined = slice == null ? rejected.count() : lakehouse.read(quarantine, qv).count();
+    return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, quarantined, cv, verdict);
   }
 
   /** row_count always; null_rate(col) for each column a null_rate_jump rule watches. One pass. */

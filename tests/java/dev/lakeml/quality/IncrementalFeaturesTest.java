@@ -1,0 +1,123 @@
+package dev.lakeml.quality;
+
+import static dev.lakeml.quality.IncrementalRefineTest.record;
+import static dev.lakeml.quality.RequeueTest.flight;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lakeml.TestSpark;
+import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
+import dev.lakeml.delta.TableId;
+import dev.lakeml.jobs.FeaturesJob;
+import dev.lakeml.jobs.JobContext;
+import dev.lakeml.jobs.RefineJob;
+import dev.lakeml.jobs.StageResult;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * features after silver took in a few new or updated records rebuilds only the gold rows of the days
+ * those records are dated and of the days whose trailing windows reach them, and gold is then what a
+ * full rebuild gives; a candidates table that no longer holds what gold shows (a run killed after its
+ * candidate) means a full rebuild.
+ */
+class IncrementalFeaturesTest {
+  static final TableId SILVER = RequeueTest.SILVER;
+  static final TableId GOLD = TableId.of(Layer.GOLD, "flight_features");
+  static final TableId CANDIDATES = TableId.of(Layer.GOLD, "flight_features_candidates");
+  static final TableId GOLD_QUARANTINE = TableId.of(Layer.GOLD, "flight_features_quarantine");
+
+  @TempDir Path dir;
+  final SparkSession spark = TestSpark.session();
+  RequeueTest fixture;
+  PipelineSpec spec;
+
+  JobContext context(Lakehouse lh, String runId, Map<String, String> options) {
+    return fixture.context(lh, spec, runId, options);
+  }
+
+  void pull(Lakehouse lh, List<Row> records) {
+    lh.write(spark.createDataFrame(records, RequeueTest.BRONZE), TableId.of(Layer.BRONZE, spec.bronzeTable()), Lakehouse.Write.append(), Map.of("run_id", "ingest"));
+  }
+
+  @Test
+  void aFewNewSilverRowsRebuildOnlyTheDaysTheyReachAndGiveWhatAFullRebuildGives() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    fixture = new RequeueTest();
+    fixture.dir = dir;
+    spec = fixture.spec();
+    // As in a job, each write is followed by its docs commit: versions read back are one past the data.
+    dev.lakeml.catalog.AnalystCatalog.activate(lh, spec);
+    try {
+      fixture.writeBronze(lh, spec); // flights 1..25 dated 2001-01-02..26; 21..25 quarantined in silver
+      new RefineJob().run(context(lh, "refine-1", Map.of()));
+      StageResult first = new FeaturesJob().run(context(lh, "features-1", Map.of()));
+      assertTrue(first.summary().startsWith("20 rows from silver.flights"), first.summary());
+
+      String at = "2001-02-02 00:00:00";
+      pull(
+          lh,
+          List.of(
+              record("page-3.json", at, 0, "26", flight(26, "ORD", 700)), // new, dated 01-27
+              record("page-3.json", at, 1, "54", flight(54, "LAX", 800)), // new, dated 01-27
+              record("page-3.json", at, 2, "55", flight(55, "ZZZ", 700)), // new, unknown airport: silver's quarantine
+              record("page-3.json", at, 3, "25", flight(25, "ORD", 700)))); // was quarantined, now valid: dated 01-26
+      StageResult merged = new RefineJob().run(context(lh, "refine-2", Map.of()));
+      assertTrue(merged.summary().contains("merged into silver.flights"), merged.summary());
+      StageResult increment = new FeaturesJob().run(context(lh, "features-2", Map.of()));
+      assertTrue(
+          increment.summary().startsWith("rows dated 2001-01-26..2001-02-24 rebuilt (silver.flights v")
+              && increment.summary().contains("changed rows dated 2001-01-26..2001-01-27 since v")
+              && increment.summary().contains("(23 rows)"),
+          "the new days and the 28 days after them: " + increment.summary());
+      Row commit = lh.history(GOLD).orderBy(org.apache.spark.sql.functions.col("version").desc()).first();
+      assertEquals("3", commit.<scala.collection.Map<String, String>>getAs("operationMetrics").get("numOutputRows").get(), "gold rows 25, 26 and 54 written, not all 23");
+
+      // The same silver, gold rebuilt whole.
+      Dataset<Row> incremental = spark.createDataFrame(lh.read(GOLD).collectAsList(), lh.read(GOLD).schema());
+      Dataset<Row> incrementalQuarantine = spark.createDataFrame(lh.read(GOLD_QUARANTINE).drop("run_id").collectAsList(), lh.read(GOLD_QUARANTINE).drop("run_id").schema());
+      StageResult full = new FeaturesJob().run(context(lh, "features-full", Map.of("force", "")));
+      assertTrue(full.summary().startsWith("23 rows from silver.flights"), full.summary());
+      assertSameRows(lh.read(GOLD), incremental, "gold");
+      assertSameRows(lh.read(GOLD_QUARANTINE).drop("run_id"), incrementalQuarantine, "gold quarantine");
+      assertEquals(3L, lh.read(GOLD).filter("id = 26").first().<Long>getAs("origin_flights_7d"), "ORD flights 19, 20 (Jan 20, 21) and 25 (Jan 26, merged this run) in the 7 days before Jan 27");
+
+      // A re-pulled record: the MERGE rewrites the file that holds it, and the rows of that file that
+      // did not change are not taken for changed.
+      pull(lh, List.of(record("page-5.json", "2001-02-04 00:00:00", 0, "26", flight(26, "ORD", 900))));
+      new RefineJob().run(context(lh, "refine-3", Map.of()));
+      assertEquals(1, lh.history(SILVER).filter("operation = 'MERGE' AND operationMetrics['numTargetRowsUpdated'] = '1'").count(), "26 updated in place");
+      StageResult update = new FeaturesJob().run(context(lh, "features-3", Map.of()));
+      assertTrue(update.summary().startsWith("rows dated 2001-01-27..2001-02-24 rebuilt") && update.summary().contains("changed rows dated 2001-01-27..2001-01-27"), update.summary());
+      assertEquals(900, lh.read(GOLD).filter("id = 26").first().<Integer>getAs("distance"));
+      Dataset<Row> updated = spark.createDataFrame(lh.read(GOLD).collectAsList(), lh.read(GOLD).schema());
+      new FeaturesJob().run(context(lh, "features-full-2", Map.of("force", "")));
+      assertSameRows(lh.read(GOLD), updated, "gold after an update");
+
+      // A run killed after its candidate's commit, before publishing: the candidates table no longer
+      // holds what gold shows, so the next run rebuilds whole.
+      lh.write(lh.read(CANDIDATES), CANDIDATES, Lakehouse.Write.overwrite(), Map.of("run_id", "killed", "source_table", "silver.flights", "source_version", 99));
+      pull(lh, List.of(record("page-4.json", "2001-02-03 00:00:00", 0, "27", flight(27, "JFK", 500))));
+      new RefineJob().run(context(lh, "refine-4", Map.of()));
+      StageResult afterKill = new FeaturesJob().run(context(lh, "features-4", Map.of()));
+      assertTrue(afterKill.summary().startsWith("24 rows from silver.flights"), "rebuilt whole: " + afterKill.summary());
+    } finally {
+      dev.lakeml.catalog.AnalystCatalog.forget(spark);
+    }
+  }
+
+  static void assertSameRows(Dataset<Row> expected, Dataset<Row> actual, String what) {
+    Dataset<Row> a = actual.select(expected.columns()[0], java.util.Arrays.copyOfRange(expected.columns(), 1, expected.columns().length));
+    assertEquals(expected.count(), a.count(), what + " rows");
+    assertEquals(0, expected.exceptAll(a).count(), what + ": rows only the full rebuild has");
+    assertEquals(0, a.exceptAll(expected).count(), what + ": rows only the incremental run has");
+  }
+}
