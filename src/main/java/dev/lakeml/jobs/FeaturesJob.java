@@ -90,7 +90,9 @@ public final class FeaturesJob implements Job {
                   ctx.gold(spec.candidatesTable()),
                   ctx.gold(spec.quarantineTable()),
                   annotated,
-                  RowRules.valid(annotated),
+                  // Files of adjacent days: a later run that rebuilds some days rewrites only the
+                  // files that hold them, and reads of a date range skip the others (file statistics).
+                  RowRules.valid(annotated).repartitionByRange(col(PointInTimeFeatures.EVENT_DATE)),
                   RowRules.quarantine(annotated, key),
                   spec.expectations(),
                   silverVersion,
