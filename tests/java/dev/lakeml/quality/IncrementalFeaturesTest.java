@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * features after silver took in a few new or updated records rebuilds only the gold rows of the days
  * those records are dated and of the days whose trailing windows reach them, and gold is then what a
  * full rebuild gives; a candidates table that no longer holds what gold shows (a run killed after its
- * candidate) means a full rebuild.
+ * candidate), or a replaced silver file that VACUUM deleted, means a full rebuild.
  */
 class IncrementalFeaturesTest {
   static final TableId SILVER = RequeueTest.SILVER;
@@ -109,6 +109,17 @@ class IncrementalFeaturesTest {
       new RefineJob().run(context(lh, "refine-4", Map.of()));
       StageResult afterKill = new FeaturesJob().run(context(lh, "features-4", Map.of()));
       assertTrue(afterKill.summary().startsWith("24 rows from silver.flights"), "rebuilt whole: " + afterKill.summary());
+
+      // The file a MERGE replaced is gone (VACUUM): the changed rows cannot be told, so gold is rebuilt whole.
+      long beforeMerge = lh.latestVersion(SILVER);
+      pull(lh, List.of(record("page-6.json", "2001-02-05 00:00:00", 0, "26", flight(26, "ORD", 950))));
+      new RefineJob().run(context(lh, "refine-5", Map.of()));
+      List<String> replaced = lh.filesTouched(SILVER, beforeMerge, lh.latestVersion(SILVER)).orElseThrow().removed();
+      assertEquals(1, replaced.size(), "the MERGE rewrote the file holding 26");
+      java.nio.file.Files.delete(Path.of(lh.path(SILVER), replaced.get(0)));
+      StageResult vacuumed = new FeaturesJob().run(context(lh, "features-5", Map.of()));
+      assertTrue(vacuumed.summary().startsWith("24 rows from silver.flights"), "rebuilt whole: " + vacuumed.summary());
+      assertEquals(950, lh.read(GOLD).filter("id = 26").first().<Integer>getAs("distance"));
     } finally {
       dev.lakeml.catalog.AnalystCatalog.forget(spark);
     }

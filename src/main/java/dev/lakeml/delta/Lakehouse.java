@@ -89,6 +89,15 @@ public final class Lakehouse {
     }
   }
 
+  /**
+   * The table's Delta id (its metadata's {@code id}): the same across overwrites, new when the table
+   * is deleted and created again under the same name.
+   */
+  public String tableUuid(TableId table) {
+    requireExists(table);
+    return org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table)).update(false, scala.Option.empty(), scala.Option.empty()).metadata().id();
+  }
+
   /** The latest version, or -1 when the table has not been written yet. */
   public long versionOrMissing(TableId table) {
     return exists(table) ? latestVersion(table) : -1;
@@ -532,7 +541,8 @@ public final class Lakehouse {
 
   static Map<String, Object> fromJson(String json) {
     try {
-      return JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+      Map<String, Object> map = JSON.readValue(json, new TypeReference<Map<String, Object>>() {});
+      return map == null ? new TreeMap<>() : map; // userMetadata "null"
     } catch (JsonProcessingException e) {
       return new TreeMap<>();
     }

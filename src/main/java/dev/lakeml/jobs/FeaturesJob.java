@@ -53,6 +53,7 @@ public final class FeaturesJob implements Job {
     lineage.put("source_table", silver.toString());
     lineage.put("source_version", silverVersion);
     lineage.put("spec_hash", JobContext.hash(spec));
+    lineage.put("source_table_id", ctx.lakehouse().tableUuid(silver));
     if (RefineJob.upToDateAndAudited(ctx, gold, lineage) && !ctx.flag("force")) {
       if (spec.profile()) {
         RefineJob.profileIfMissing(ctx, gold);
@@ -90,9 +91,7 @@ public final class FeaturesJob implements Job {
                   ctx.gold(spec.candidatesTable()),
                   ctx.gold(spec.quarantineTable()),
                   annotated,
-                  // Files of adjacent days: a later run that rebuilds some days rewrites only the
-                  // files that hold them, and reads of a date range skip the others (file statistics).
-                  RowRules.valid(annotated).repartitionByRange(col(PointInTimeFeatures.EVENT_DATE)),
+                  RowRules.valid(annotated),
                   RowRules.quarantine(annotated, key),
                   spec.expectations(),
                   silverVersion,
@@ -134,10 +133,13 @@ public final class FeaturesJob implements Job {
   /**
    * The gold rows to rebuild when gold can be updated in place, or empty when it must be rebuilt
    * whole: asked with {@code --force}; no published gold yet, or its newest version without verdicts
-   * (a run killed before its record); a changed spec; a candidates table that no longer holds what
-   * gold shows (a failed audit, a run killed after its candidate); silver refined with another spec
-   * or other dimensions since (so unchanged silver rows would be annotated differently); or silver's
-   * changes unreadable (a gap in its log, a file VACUUM removed, a changed row without an event date).
+   * (a run killed before its record); a changed spec; another silver table under the same name; a
+   * newest candidate that is not the one gold published (a failed audit, a run killed after its
+   * candidate); a data commit without lineage on gold or candidates since (an analyst's DELETE);
+   * silver refined with another spec or other dimensions since (so unchanged silver rows would be
+   * annotated differently); silver rewritten whole; or silver's changes unreadable or empty (a gap in
+   * its log, deletion vectors, partitioning, column mapping, a file VACUUM removed, a changed row
+   * without an event date, no row changed).
    *
    * <p>Otherwise the silver rows that changed since gold's {@code source_version} are those of the data
    * files the commits in between added that are not in the files they removed, and the other way
@@ -153,15 +155,21 @@ public final class FeaturesJob implements Job {
     }
     Optional<Map<String, Object>> last = lh.lastCommitInfo(gold, "source_version");
     if (last.isEmpty()
-        || !(last.get().get("candidate_version") instanceof Number publishedCandidate)
         || !String.valueOf(lineage.get("spec_hash")).equals(String.valueOf(last.get().get("spec_hash")))
-        || !silver.toString().equals(last.get().get("source_table"))) {
+        || !silver.toString().equals(last.get().get("source_table"))
+        || !String.valueOf(lineage.get("source_table_id")).equals(String.valueOf(last.get().get("source_table_id")))) { // not another silver under the same name
       return Optional.empty();
     }
     long from = ((Number) last.get().get("source_version")).longValue();
+    long goldVersion = ((Number) last.get().get("_version")).longValue();
+    // The newest candidate is the one gold published (same run): no failed audit or killed run since.
+    Optional<Map<String, Object>> candidate = lh.lastCommitInfo(candidates, "source_version");
     if (from >= silverVersion
-        || !RefineJob.gate(ctx).ledger().recorded(gold, ((Number) last.get().get("_version")).longValue())
-        || RefineJob.dataVersion(lh, candidates) > publishedCandidate.longValue() // a candidate written since (the published one may be followed by its docs commit)
+        || candidate.isEmpty()
+        || !String.valueOf(last.get().get("run_id")).equals(String.valueOf(candidate.get().get("run_id")))
+        || !RefineJob.gate(ctx).ledger().recorded(gold, goldVersion)
+        || !noDataChangeSince(lh, gold, goldVersion) // e.g. an analyst's DELETE: a full rebuild undoes it
+        || !noDataChangeSince(lh, candidates, ((Number) candidate.get().get("_version")).longValue())
         || !sameRefinement(lh.lineageAtOrBefore(silver, from), lh.lineageAtOrBefore(silver, silverVersion))) {
       return Optional.empty();
     }
@@ -186,16 +194,26 @@ public final class FeaturesJob implements Job {
               .select(expr(spec.eventDate()).cast("date").as("d"))
               .agg(min("d"), max("d"), sum(when(col("d").isNull(), 1).otherwise(0)))
               .first();
-    } catch (RuntimeException e) { // a file removed since `from` that VACUUM has deleted: rebuild whole
+    } catch (Exception e) { // a file removed since `from` that VACUUM has deleted (Spark's AnalysisException): rebuild whole
       return Optional.empty();
     }
     if (span.isNullAt(0) || (!span.isNullAt(2) && span.getLong(2) > 0)) {
       return Optional.empty();
     }
     int window = spec.trailing().stream().mapToInt(PipelineSpec.Trailing::days).max().orElse(0);
-    LocalDate first = span.getDate(0).toLocalDate();
-    LocalDate lastChanged = span.getDate(1).toLocalDate();
+    LocalDate first = localDate(span.get(0));
+    LocalDate lastChanged = localDate(span.get(1));
     return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), first + ".." + lastChanged, first, lastChanged.plusDays(window), window));
+  }
+
+  /** Commits after {@code version} changed no data (only docs or properties). */
+  private static boolean noDataChangeSince(Lakehouse lh, TableId table, long version) {
+    return lh.filesTouched(table, version, lh.latestVersion(table)).map(f -> f.added().isEmpty() && f.removed().isEmpty()).orElse(false);
+  }
+
+  /** A DATE value as Spark returns it: java.sql.Date, or LocalDate with the Java 8 time API on. */
+  private static LocalDate localDate(Object value) {
+    return value instanceof java.sql.Date d ? d.toLocalDate() : (LocalDate) value;
   }
 
   private static String fileName(String path) {
