@@ -43,7 +43,7 @@ class WriteAuditPublishTest {
   QualityGate.Committed run(Lakehouse lh, String runId, Dataset<Row> rows) {
     Dataset<Row> annotated = RowRules.annotate(rows, RULES, Map.of()).persist();
     return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
-        .writeAuditPublish(GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 7, Map.of("source_version", 7, "run_id", runId));
+        .writeAuditPublish(GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 7, Map.of("source_version", 7, "run_id", runId), null);
   }
 
   long analystCount() {

@@ -135,23 +135,6 @@ public final class QualityGate {
   }
 
   /**
-   * Write-audit-publish: commits {@code valid} to {@code candidates}, audits that version and, if no
-   * fail expectation broke, publishes it to {@code table} and its rejects to {@code quarantine}.
-   */
-  public Committed writeAuditPublish(
-      TableId table,
-      TableId candidates,
-      TableId quarantine,
-      Dataset<Row> annotated,
-      Dataset<Row> valid,
-      Dataset<Row> rejected,
-      List<CheckSpec> rules,
-      long sourceVersion,
-      Map<String, Object> lineage) {
-    return writeAuditPublish(table, candidates, quarantine, annotated, valid, rejected, rules, sourceVersion, lineage, null);
-  }
-
-  /**
    * The rows a {@link #writeAuditPublish} replaces: those of the table matching {@code condition}
    * (on its columns, e.g. a date range), and those of the quarantine table matching
    * {@code quarantineCondition} (on its columns: the rejected rows' payload).
@@ -159,12 +142,15 @@ public final class QualityGate {
   public record Slice(String condition, String quarantineCondition) {}
 
   /**
-   * {@link #writeAuditPublish} of one {@code slice} of the table: {@code annotated}, {@code valid} and
+   * Write-audit-publish: commits {@code valid} to {@code candidates}, audits that version and, if no
+   * fail expectation broke, publishes it to {@code table} and its rejects to {@code quarantine}.
+   *
+   * <p>With a {@code slice} (null: the whole table), {@code annotated}, {@code valid} and
    * {@code rejected} hold the slice's rows only. The candidate and then the table replace only the
    * slice's rows (Delta's replaceWhere, one commit each); the quarantine table keeps its rows outside
    * the slice. Row rules are judged over the slice's rows, dataset and history rules over the whole
    * candidate version. Only right when the candidates table held what {@code table} shows (the
-   * caller checks); {@code slice} null means the whole table.
+   * caller checks).
    */
   public Committed writeAuditPublish(
       TableId table,
