@@ -401,8 +401,14 @@ public final class Lakehouse {
     if (!exists(table)) {
       return Optional.empty();
     }
+    return commitInfoAtOrBefore(table, Long.MAX_VALUE, limit, which);
+  }
+
+  /** {@link #newestCommitInfo} among the commits at or before {@code version}. */
+  private Optional<Map<String, Object>> commitInfoAtOrBefore(TableId table, long version, long limit, java.util.function.Predicate<Map<String, Object>> which) {
     long[] versions = logVersions(table);
-    for (long v = versions[1]; v >= Math.max(versions[0], versions[1] - limit + 1); v--) {
+    long newest = Math.min(version, versions[1]);
+    for (long v = newest; v >= Math.max(versions[0], newest - limit + 1); v--) {
       String meta = userMetadata(table, v);
       Map<String, Object> info = meta == null || meta.isBlank() ? new LinkedHashMap<>() : fromJson(meta);
       info.put("_version", v);
@@ -416,15 +422,13 @@ public final class Lakehouse {
   /**
    * For an append-only ops table whose appends say in their userMetadata what they hold (under
    * {@code marker}): true when one of its newest appends since it was last rewritten passes
-   * {@code says}. Empty when the log cannot tell: the newest commit that is not such an append (a
+   * {@code says}. False when the log cannot tell: the newest commit that is not such an append (a
    * retention rewrite, anyone's overwrite or delete) may have dropped rows, and so may be the case
    * beyond {@link #LOOKBACK} commits; the caller then asks the rows. A few small file reads instead
    * of a Spark job over the table, for checks every stage makes.
    */
-  public Optional<Boolean> appendsSay(TableId table, String marker, java.util.function.Predicate<Map<String, Object>> says) {
-    return newestCommitInfo(table, LOOKBACK, info -> !info.containsKey(marker) || says.test(info))
-        .filter(info -> info.containsKey(marker))
-        .map(info -> true);
+  public boolean appendsSay(TableId table, String marker, java.util.function.Predicate<Map<String, Object>> says) {
+    return newestCommitInfo(table, LOOKBACK, info -> !info.containsKey(marker) || says.test(info)).map(info -> info.containsKey(marker)).orElse(false);
   }
 
   /** How many of a table's newest commits {@link #lastCommitInfo} and {@link #appendsSay} read. */
@@ -461,17 +465,12 @@ public final class Lakehouse {
    */
   public Map<String, Object> lineageAtOrBefore(TableId table, long version) {
     requireExists(table);
-    long[] versions = logVersions(table);
-    for (long v = Math.min(version, versions[1]); v >= versions[0]; v--) {
-      String meta = userMetadata(table, v);
-      if (meta != null && !meta.isBlank()) {
-        Map<String, Object> info = fromJson(meta);
-        if (info.containsKey("source_version") || info.containsKey("run_id")) {
+    return commitInfoAtOrBefore(table, version, Long.MAX_VALUE, info -> info.containsKey("source_version") || info.containsKey("run_id"))
+        .map(info -> {
+          info.remove("_version");
           return info;
-        }
-      }
-    }
-    return Map.of();
+        })
+        .orElse(Map.of());
   }
 
   /** Creates the layer databases and registers every Delta table under the root, by name. */

@@ -128,14 +128,10 @@ public final class QualityLedger {
    * may have dropped rows); past them it reads the rows, as it always did ({@link Lakehouse#appendsSay}).
    */
   public boolean recorded(TableId table, long version) {
-    if (!lakehouse.exists(TABLE)) {
-      return false;
-    }
-    return lakehouse
-        .appendsSay(TABLE, RECORD, info -> table.toString().equals(info.get("table")) && info.get("published_version") instanceof Number p && p.longValue() >= version)
-        .orElseGet(() -> !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).limit(1).isEmpty());
+    return lakehouse.exists(TABLE)
+        && (lakehouse.appendsSay(TABLE, RECORD, info -> table.toString().equals(info.get("table")) && info.get("published_version") instanceof Number p && p.longValue() >= version)
+            || !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).limit(1).isEmpty());
   }
-
 
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
   public List<Double> acceptedHistory(TableId table, String metric, int n) {

@@ -107,9 +107,8 @@ public final class TableProfiles {
    */
   public boolean profiledSince(TableId table, long version) {
     return lakehouse.exists(TABLE)
-        && lakehouse
-            .appendsSay(TABLE, "profiled_table", info -> table.toString().equals(info.get("profiled_table")) && info.get("profiled_version") instanceof Number v && v.longValue() >= version)
-            .orElseGet(() -> !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("table_version").geq(version))).limit(1).isEmpty());
+        && (lakehouse.appendsSay(TABLE, "profiled_table", info -> table.toString().equals(info.get("profiled_table")) && info.get("profiled_version") instanceof Number v && v.longValue() >= version)
+            || !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("table_version").geq(version))).limit(1).isEmpty());
   }
 
   /**
