@@ -117,7 +117,7 @@ public final class FeaturesJob implements Job {
         rows,
         String.format(
             "%s -> audited %s v%d -> published %s v%d%s, %,d quarantined%s; %,d old ledger rows dropped",
-            changed.map(r -> String.format("rows dated %s..%s rebuilt (%s v%d changed rows dated %s since v%d, in %d files)", r.first(), r.last(), silver, silverVersion, r.span(), r.from(), r.files()))
+            changed.map(r -> String.format("rows dated %s..%s rebuilt (%s v%d changed rows dated %s since v%d, in %d files)", r.first(), r.last(), silver, silverVersion, r.first() + ".." + r.lastChanged(), r.from(), r.files()))
                 .orElse(String.format("%,d rows from %s v%d", c.rows(), silver, silverVersion)),
             ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), changed.isPresent() ? String.format(" (%,d rows)", c.rows()) : "",
             c.quarantined(), spec.profile() ? String.format("; profiled in %.1fs", profiled) : "", dropped));
@@ -125,10 +125,14 @@ public final class FeaturesJob implements Job {
 
   /**
    * What changed in silver since gold was built: its rows in {@code files} files were dated
-   * {@code span}; the gold rows to rebuild are dated {@code first..last} (the span, and the days
-   * whose trailing windows of up to {@code window} days reach back into it).
+   * {@code first..lastChanged}; the gold rows to rebuild are dated {@code first..last()} (those days,
+   * and the days whose trailing windows of up to {@code window} days reach back into them).
    */
-  record Changed(long from, int files, String span, LocalDate first, LocalDate last, int window) {}
+  record Changed(long from, int files, LocalDate first, LocalDate lastChanged, int window) {
+    LocalDate last() {
+      return lastChanged.plusDays(window);
+    }
+  }
 
   /**
    * The gold rows to rebuild when gold can be updated in place, or empty when it must be rebuilt
@@ -154,10 +158,7 @@ public final class FeaturesJob implements Job {
       return Optional.empty();
     }
     Optional<Map<String, Object>> last = lh.lastCommitInfo(gold, "source_version");
-    if (last.isEmpty()
-        || !String.valueOf(lineage.get("spec_hash")).equals(String.valueOf(last.get().get("spec_hash")))
-        || !silver.toString().equals(last.get().get("source_table"))
-        || !String.valueOf(lineage.get("source_table_id")).equals(String.valueOf(last.get().get("source_table_id")))) { // not another silver under the same name
+    if (last.isEmpty() || !RefineJob.sameInputs(last.get(), lineage)) { // spec, silver table and its Delta id
       return Optional.empty();
     }
     long from = ((Number) last.get().get("source_version")).longValue();
@@ -201,9 +202,7 @@ public final class FeaturesJob implements Job {
       return Optional.empty();
     }
     int window = spec.trailing().stream().mapToInt(PipelineSpec.Trailing::days).max().orElse(0);
-    LocalDate first = localDate(span.get(0));
-    LocalDate lastChanged = localDate(span.get(1));
-    return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), first + ".." + lastChanged, first, lastChanged.plusDays(window), window));
+    return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), localDate(span.get(0)), localDate(span.get(1)), window));
   }
 
   /** Commits after {@code version} changed no data (only docs or properties). */

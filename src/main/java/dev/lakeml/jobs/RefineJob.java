@@ -109,13 +109,11 @@ public final class RefineJob implements Job {
     if (ctx.flag("force") || spec.pivot() != null || !lh.exists(silver) || !lh.exists(quarantine)) {
       return Optional.empty();
     }
-    Map<String, Object> sameInputs = new LinkedHashMap<>(lineage);
-    sameInputs.remove("source_version");
     Optional<Map<String, Object>> last = lh.lastCommitInfo(silver, "source_version");
     // A requeue stamps the current spec and dimensions but re-checks only quarantined rows: the rows
     // already in silver are as the last refine computed them, so that refine's inputs must match.
     Optional<Map<String, Object>> refined = lh.lastCommitInfo(silver, "source_version", info -> !info.containsKey("requeued_from"));
-    if (last.isEmpty() || !matches(last.get(), sameInputs) || refined.isEmpty() || !matches(refined.get(), sameInputs)) {
+    if (last.isEmpty() || !sameInputs(last.get(), lineage) || refined.isEmpty() || !sameInputs(refined.get(), lineage)) {
       return Optional.empty();
     }
     long from = ((Number) last.get().get("source_version")).longValue();
@@ -269,6 +267,17 @@ public final class RefineJob implements Job {
   static boolean upToDate(Lakehouse lakehouse, TableId table, Map<String, Object> lineage) {
     Optional<Map<String, Object>> last = lakehouse.lastCommitInfo(table, "source_version");
     return last.isPresent() && matches(last.get(), lineage);
+  }
+
+  /**
+   * True when the commit's lineage {@code info} was computed from the same inputs as {@code lineage}
+   * (spec, source table, dimensions...), whatever the source version: an increment can then be
+   * applied to it.
+   */
+  static boolean sameInputs(Map<String, Object> info, Map<String, Object> lineage) {
+    Map<String, Object> inputs = new LinkedHashMap<>(lineage);
+    inputs.remove("source_version");
+    return matches(info, inputs);
   }
 
   /** True when the commit's lineage {@code info} holds every entry of {@code lineage} but run_id. */
