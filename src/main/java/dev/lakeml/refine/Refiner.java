@@ -256,8 +256,9 @@ public final class Refiner {
             .unionByName(holders.join(keyed.select("_k"), "_k").join(fileTimes, "_source_file").select(order).withColumn("_new", lit(false)));
     // Last, _new: a holder with the same file and position is the same record, already merged into
     // the quarantine table by a run killed before its silver merge; the rerun must still apply it.
-    Column[] newestThenNew = java.util.Arrays.copyOf(newestFirst(), 4);
-    newestThenNew[3] = col("_new").desc();
+    Column[] newestCopy = newestFirst();
+    Column[] newestThenNew = java.util.Arrays.copyOf(newestCopy, newestCopy.length + 1);
+    newestThenNew[newestCopy.length] = col("_new").desc();
     var newest = Window.partitionBy(col("_k")).orderBy(newestThenNew);
     Dataset<Row> won = contenders.withColumn("_rn", row_number().over(newest)).filter("_rn = 1 AND _new").select("_k");
     return keyed.join(won, "_k").drop("_k").unionByName(deduped.filter(col(key).isNull()));
