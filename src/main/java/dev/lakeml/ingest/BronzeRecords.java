@@ -48,11 +48,20 @@ public final class BronzeRecords {
                 "_page_reason",
                 when(col("_page").isNull().or(col("_page._corrupt_record").isNotNull()), lit("page is not valid JSON (truncated or not JSON), or its page number is not a number"))
                     .when(col("_records").isNull(), lit("page has no '" + recordsField + "' array")));
-    // Corrupt pages keep the whole body as one row; valid pages explode into their records.
+    // Corrupt pages keep the whole body as one row; valid pages explode into their records. What
+    // the rows take from their page (its hash, number, request) is computed here, once per page: a
+    // page-level column read after the explode would be carried into, or computed for, every
+    // record (the page's ~100 KB body hashed a thousand times).
     Dataset<Row> exploded =
-        parsed.selectExpr(
-            "*",
-            "CASE WHEN _page_reason IS NULL THEN _records ELSE array(body) END AS _items")
+        parsed
+            .select(
+                col("source_file"),
+                col("file_modified_at"),
+                sha2(col("body"), 256).as("_page_sha256"),
+                col("_page.page").as("_page_number"),
+                col("_page.request").as("_page_request"),
+                col("_page_reason"),
+                expr("CASE WHEN _page_reason IS NULL THEN _records ELSE array(body) END").as("_items"))
             .selectExpr("*", "posexplode(_items) AS (record_index, payload)");
     Column corrupt =
         when(col("_page_reason").isNotNull(), col("_page_reason"))
@@ -62,9 +71,9 @@ public final class BronzeRecords {
         lit(sourceName).as("source_name"),
         col("source_file"),
         col("file_modified_at"),
-        sha2(col("body"), 256).as("page_sha256"),
-        col("_page.page").as("page_number"),
-        col("_page.request").as("page_request"),
+        col("_page_sha256").as("page_sha256"),
+        col("_page_number").as("page_number"),
+        col("_page_request").as("page_request"),
         when(col("_page_reason").isNull(), col("record_index").cast("int")).as("record_index"),
         expr("get_json_object(payload, '$." + idField + "')").as("record_id"),
         col("payload"),
