@@ -61,7 +61,9 @@ public final class Refiner {
       cols.add(typed.as(f.name()));
       reasons.add(
           when(
-              col("corrupt_reason").isNull().and(raw.isNotNull()).and(typed.isNull()),
+              // Cheapest first: the raw value is looked up (a second JSON parse) only for a field
+              // that did not parse, not for every field of every record.
+              col("corrupt_reason").isNull().and(typed.isNull()).and(raw.isNotNull()),
               concat(lit(f.name() + ": expected " + f.dataType().simpleString() + ", got "), expr("left(get_json_object(payload, '$." + f.name() + "'), 80)"))));
     }
     cols.add(nonNull(reasons).as(REASONS));
