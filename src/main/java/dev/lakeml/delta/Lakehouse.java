@@ -277,6 +277,63 @@ public final class Lakehouse {
     if (!metadata.partitionColumns().isEmpty() || !"none".equals(mapping)) {
       return Optional.empty(); // readFiles reads the files as plain Parquet
     }
+    boolean[] readable = {true};
+    boolean whole =
+        eachCommit(log, after, upTo, (version, actions) -> {
+          for (org.apache.spark.sql.delta.actions.Action a : actions) {
+            if (a instanceof org.apache.spark.sql.delta.actions.AddFile add) {
+              readable[0] &= add.deletionVector() == null && !(appendsOnly && !add.dataChange());
+              if (!removed.remove(add.path())) {
+                added.add(add.path());
+              }
+            } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile remove) {
+              readable[0] &= !appendsOnly && remove.deletionVector() == null;
+              if (!added.remove(remove.path())) { // added, then removed in between: never in either version
+                removed.add(remove.path());
+              }
+            }
+          }
+        });
+    return whole && readable[0] ? Optional.of(new FilesChanged(new ArrayList<>(added), new ArrayList<>(removed))) : Optional.empty();
+  }
+
+  /** One commit as {@link #commitsAfter} reads it: whether it changed rows, its lineage, when it was made. */
+  public record Commit(long version, boolean dataChange, Map<String, Object> info, java.time.Instant at) {}
+
+  /**
+   * The commits {@code after + 1 .. upTo} of {@code table}, oldest first, read from the log's commit
+   * files: a commit changes rows when it adds or removes a data file with {@code dataChange} (an
+   * OPTIMIZE, a docs commit or a VACUUM does not). Empty when the log cannot tell (a gap, e.g.
+   * cleaned-up commit files).
+   */
+  public Optional<List<Commit>> commitsAfter(TableId table, long after, long upTo) {
+    requireExists(table);
+    List<Commit> out = new ArrayList<>();
+    boolean whole =
+        eachCommit(org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table)), after, upTo, (version, actions) -> {
+          boolean dataChange = false;
+          Map<String, Object> info = new LinkedHashMap<>();
+          java.time.Instant at = null;
+          for (org.apache.spark.sql.delta.actions.Action a : actions) {
+            if (a instanceof org.apache.spark.sql.delta.actions.FileAction f) {
+              dataChange |= f.dataChange();
+            } else if (a instanceof org.apache.spark.sql.delta.actions.CommitInfo ci) {
+              String meta = ci.userMetadata().isDefined() ? ci.userMetadata().get() : null;
+              info = meta == null || meta.isBlank() ? new LinkedHashMap<>() : fromJson(meta);
+              at = java.time.Instant.ofEpochMilli(ci.timestamp().getTime());
+            }
+          }
+          out.add(new Commit(version, dataChange, info, at));
+        });
+    return whole ? Optional.of(out) : Optional.empty();
+  }
+
+  /** Hands each commit {@code after + 1 .. upTo} to {@code visit}, oldest first; false on a gap in the log. */
+  private static boolean eachCommit(
+      org.apache.spark.sql.delta.DeltaLog log, long after, long upTo, java.util.function.BiConsumer<Long, List<org.apache.spark.sql.delta.actions.Action>> visit) {
+    if (after >= upTo) {
+      return true;
+    }
     scala.collection.Iterator<scala.Tuple2<Object, scala.collection.Seq<org.apache.spark.sql.delta.actions.Action>>> changes =
         log.getChanges(after + 1, false);
     long seen = after;
@@ -287,28 +344,12 @@ public final class Lakehouse {
         break;
       }
       if (version != seen + 1) {
-        return Optional.empty(); // a gap in the log (cleaned up): cannot tell what changed
+        return false; // a gap in the log (cleaned up): cannot tell what changed
       }
       seen = version;
-      for (org.apache.spark.sql.delta.actions.Action a : scala.collection.JavaConverters.seqAsJavaList(c._2())) {
-        if (a instanceof org.apache.spark.sql.delta.actions.AddFile add) {
-          if (add.deletionVector() != null || (appendsOnly && !add.dataChange())) {
-            return Optional.empty();
-          }
-          if (!removed.remove(add.path())) {
-            added.add(add.path());
-          }
-        } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile remove) {
-          if (appendsOnly || remove.deletionVector() != null) {
-            return Optional.empty();
-          }
-          if (!added.remove(remove.path())) { // added, then removed in between: never in either version
-            removed.add(remove.path());
-          }
-        }
-      }
+      visit.accept(version, scala.collection.JavaConverters.seqAsJavaList(c._2()));
     }
-    return seen == upTo ? Optional.of(new FilesChanged(new ArrayList<>(added), new ArrayList<>(removed))) : Optional.empty();
+    return seen == upTo;
   }
 
   /** Conflicting commits by another writer: how often a blind append is tried again. */

@@ -41,6 +41,12 @@ public final class FeaturesJob implements Job {
     return "features                silver -> gold feature table (point-in-time trailing aggregates)";
   }
 
+  /**
+   * Lineage keys of a gold commit that rebuilt only some days in place: the first and last event
+   * date of the rows it replaced (a {@code replaceWhere}, so Delta itself refuses rows outside).
+   */
+  public static final String REBUILT_FROM = "rebuilt_from", REBUILT_TO = "rebuilt_to";
+
   @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();
@@ -81,6 +87,13 @@ public final class FeaturesJob implements Job {
     } else {
       features = PointInTimeFeatures.build(silverRows, key, spec);
     }
+    Map<String, Object> published = lineage;
+    if (changed.isPresent()) {
+      // Which rows this commit replaced: train reads it to tell whether its windows changed.
+      published = new LinkedHashMap<>(lineage);
+      published.put(REBUILT_FROM, changed.get().first().toString());
+      published.put(REBUILT_TO, changed.get().last().toString());
+    }
     Dataset<Row> annotated = RowRules.annotate(features, spec.expectations(), dims).persist();
     QualityGate.Committed c;
     try {
@@ -95,7 +108,7 @@ public final class FeaturesJob implements Job {
                   RowRules.quarantine(annotated, key),
                   spec.expectations(),
                   silverVersion,
-                  lineage,
+                  published,
                   slice);
     } finally {
       annotated.unpersist();

@@ -131,8 +131,11 @@ public final class RetrainJob implements Job {
     ModelVersion trained;
     try {
       PipelineSpec.Model m = spec.model().withSplit(spec.model().trainFrom(), evaluateFrom, evaluateFrom, labelsBefore);
-      new TrainJob().run(new JobContext(ctx.settings(), spec.withModel(m), ctx.lakehouse(), ctx.runId(), Map.of(), ctx.out()));
-      trained = registry.latest(model).filter(v -> v.trainWindow().equals(trainWindow) && v.evaluateWindow().equals(evaluateWindow)).orElseThrow(
+      PipelineSpec retrained = spec.withModel(m);
+      new TrainJob().run(new JobContext(ctx.settings(), retrained, ctx.lakehouse(), ctx.runId(), Map.of(), ctx.out()));
+      // The version train registered, or reused when gold changed only outside these windows.
+      String hash = TrainJob.specHash(retrained);
+      trained = registry.versions(model).stream().filter(v -> v.specHash().equals(hash)).reduce((a, b) -> b).filter(v -> v.trainWindow().equals(trainWindow) && v.evaluateWindow().equals(evaluateWindow)).orElseThrow(
           () -> new LakemlException("Cannot find the retrained version of " + model + " for " + trainWindow + " in " + ModelRegistry.TABLE + "."));
     } catch (LakemlException e) {
       ledger.record(new RetrainLedger.Entry(ctx.runId(), model, scoringRun, monitorRun, monitoredVersion, asOf, labelsBefore, ruleText, d, auc, labelled, null, trainWindow, evaluateWindow, null, null, null, championNow(ctx, model), List.of("retraining failed: " + e.getMessage())));

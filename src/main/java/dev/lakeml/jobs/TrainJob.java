@@ -1,6 +1,7 @@
 package dev.lakeml.jobs;
 
 import dev.lakeml.config.PipelineSpec;
+import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
 import dev.lakeml.ml.AliasState;
 import dev.lakeml.ml.ModelAliases;
@@ -41,23 +42,42 @@ public final class TrainJob implements Job {
     PipelineSpec.Model spec = ctx.spec().model();
     TableId gold = ctx.gold(ctx.spec().gold().table());
     long goldVersion = ctx.lakehouse().latestVersion(gold);
-    String specHash = JobContext.hash(spec + "|" + ctx.spec().gold().label());
+    String specHash = specHash(ctx.spec());
     ModelRegistry registry = new ModelRegistry(ctx.lakehouse());
     Optional<ModelVersion> existing = registry.find(spec.name(), specHash, gold.toString(), goldVersion);
+    String unchanged = null;
+    if (existing.isEmpty() && !ctx.flag("force")) {
+      // A newer gold version whose changes all lie outside the model's windows holds the rows it
+      // was trained and evaluated on: the same fit again would give the same model.
+      Optional<ModelVersion> prior =
+          registry.versions(spec.name()).stream()
+              .filter(v -> v.specHash().equals(specHash) && v.trainingTable().equals(gold.toString()) && v.trainingTableVersion() < goldVersion)
+              .reduce((a, b) -> b);
+      Optional<String> outside = prior.flatMap(p -> changedOnlyOutside(ctx.lakehouse(), gold, p, goldVersion, spec));
+      if (outside.isPresent()) {
+        existing = prior;
+        unchanged = outside.get();
+      }
+    }
     if (existing.isPresent() && !ctx.flag("force")) {
       ModelVersion v = existing.get();
       // A run killed after the registry commit left the version without its reference bins or its
       // alias event: finish what it started (both commits are idempotent per model version).
       if (new ReferenceStore(ctx.lakehouse()).load(v.name(), v.version()).isEmpty()) {
-        Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
+        Dataset<Row> data = ctx.lakehouse().read(gold, v.trainingTableVersion());
         saveReferenceBins(ctx, registry.load(v), Trainer.window(data, spec.trainFrom().toString(), spec.trainBefore().toString()), v);
       }
       if (!new ModelAliases(ctx.lakehouse()).recorded(spec.name(), v.version())) {
         new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
       }
+      String why =
+          unchanged == null
+              ? String.format("already trained on %s v%d", gold, goldVersion)
+              : String.format("up to date: trained on %s v%d; v%d changed %s, outside its windows [%s, %s)",
+                  gold, v.trainingTableVersion(), goldVersion, unchanged, windowFrom(spec), windowBefore(spec));
       return new StageResult(
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
-          String.format("%s v%d already trained on %s v%d (%s)", v.name(), v.version(), gold, goldVersion, headline(spec, v.metrics())));
+          String.format("%s v%d %s (%s)", v.name(), v.version(), why, headline(spec, v.metrics())));
     }
     Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
     Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec);
@@ -99,6 +119,58 @@ public final class TrainJob implements Job {
             "%s v%d (%s) on %s v%d: %s on %s; now %s",
             v.name(), v.version(), v.estimator(), gold, goldVersion, headline(spec, m), v.evaluateWindow(),
             aliases.action().equals(ModelAliases.FIRST_CHAMPION) ? "champion (first version)" : "challenger (./scripts/lakeml promote runs the gate)"));
+  }
+
+  /** What identifies a model's training inputs besides the table version: its model spec and label. */
+  static String specHash(PipelineSpec pipeline) {
+    return JobContext.hash(pipeline.model() + "|" + pipeline.gold().label());
+  }
+
+  /** The first day of the rows a model of {@code spec} reads: its training or evaluation window, whichever starts first. */
+  private static java.time.LocalDate windowFrom(PipelineSpec.Model spec) {
+    return spec.trainFrom().isBefore(spec.evaluateFrom()) ? spec.trainFrom() : spec.evaluateFrom();
+  }
+
+  /** The day after the last it reads. */
+  private static java.time.LocalDate windowBefore(PipelineSpec.Model spec) {
+    return spec.trainBefore().isAfter(spec.evaluateBefore()) ? spec.trainBefore() : spec.evaluateBefore();
+  }
+
+  /**
+   * The event dates {@code gold}'s commits since {@code prior} was trained changed (e.g.
+   * "rows dated 2001-06-30..2001-07-29"), when they all lie outside the model's windows; empty when a
+   * commit may have changed a row inside them, or when the log cannot tell. Only the in-place
+   * rebuilds of {@code features} say which days they replaced ({@link FeaturesJob#REBUILT_FROM});
+   * any other commit that changed rows (a full rebuild, an analyst's DELETE) counts as inside.
+   * The version the model was trained on must be in this log from before the model was registered,
+   * not a table of the same name created since.
+   */
+  static Optional<String> changedOnlyOutside(Lakehouse lakehouse, TableId gold, ModelVersion prior, long goldVersion, PipelineSpec.Model spec) {
+    Optional<List<Lakehouse.Commit>> commits = lakehouse.commitsAfter(gold, prior.trainingTableVersion() - 1, goldVersion);
+    if (commits.isEmpty() || commits.get().isEmpty()) {
+      return Optional.empty();
+    }
+    Lakehouse.Commit trainedOn = commits.get().get(0);
+    if (trainedOn.at() == null || prior.createdAt() == null || trainedOn.at().isAfter(prior.createdAt())) {
+      return Optional.empty();
+    }
+    java.time.LocalDate from = windowFrom(spec), before = windowBefore(spec), first = null, last = null;
+    for (Lakehouse.Commit c : commits.get().subList(1, commits.get().size())) {
+      if (!c.dataChange()) {
+        continue;
+      }
+      Object f = c.info().get(FeaturesJob.REBUILT_FROM), t = c.info().get(FeaturesJob.REBUILT_TO);
+      if (f == null || t == null) {
+        return Optional.empty();
+      }
+      java.time.LocalDate cf = java.time.LocalDate.parse(f.toString()), ct = java.time.LocalDate.parse(t.toString());
+      if (!ct.isBefore(from) && cf.isBefore(before)) {
+        return Optional.empty();
+      }
+      first = first == null || cf.isBefore(first) ? cf : first;
+      last = last == null || ct.isAfter(last) ? ct : last;
+    }
+    return Optional.of(first == null ? "no rows" : "only rows dated " + first + ".." + last);
   }
 
   /** The training window's distribution of every input and of the prediction, stored with the version for drift monitoring. */
