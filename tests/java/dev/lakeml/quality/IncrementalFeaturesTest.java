@@ -80,6 +80,10 @@ class IncrementalFeaturesTest {
           "the new days and the 28 days after them: " + increment.summary());
       Row commit = lh.history(GOLD).orderBy(org.apache.spark.sql.functions.col("version").desc()).first();
       assertEquals("3", commit.<scala.collection.Map<String, String>>getAs("operationMetrics").get("numOutputRows").get(), "gold rows 25, 26 and 54 written, not all 23");
+      // The publish names the days it replaced, for train's window check (UnchangedWindowTest).
+      Map<String, Object> published = lh.lastCommitInfo(GOLD, "source_version").orElseThrow();
+      assertEquals("2001-01-26", published.get(FeaturesJob.REBUILT_FROM), published.toString());
+      assertEquals("2001-02-24", published.get(FeaturesJob.REBUILT_TO), published.toString());
 
       // The same silver, gold rebuilt whole.
       Dataset<Row> incremental = spark.createDataFrame(lh.read(GOLD).collectAsList(), lh.read(GOLD).schema());

@@ -282,17 +282,22 @@ public final class Lakehouse {
         eachCommit(log, after, upTo, (version, actions) -> {
           for (org.apache.spark.sql.delta.actions.Action a : actions) {
             if (a instanceof org.apache.spark.sql.delta.actions.AddFile add) {
-              readable[0] &= add.deletionVector() == null && !(appendsOnly && !add.dataChange());
+              if (add.deletionVector() != null || (appendsOnly && !add.dataChange())) {
+                return readable[0] = false;
+              }
               if (!removed.remove(add.path())) {
                 added.add(add.path());
               }
             } else if (a instanceof org.apache.spark.sql.delta.actions.RemoveFile remove) {
-              readable[0] &= !appendsOnly && remove.deletionVector() == null;
+              if (appendsOnly || remove.deletionVector() != null) {
+                return readable[0] = false;
+              }
               if (!added.remove(remove.path())) { // added, then removed in between: never in either version
                 removed.add(remove.path());
               }
             }
           }
+          return true;
         });
     return whole && readable[0] ? Optional.of(new FilesChanged(new ArrayList<>(added), new ArrayList<>(removed))) : Optional.empty();
   }
@@ -320,17 +325,21 @@ public final class Lakehouse {
             } else if (a instanceof org.apache.spark.sql.delta.actions.CommitInfo ci) {
               String meta = ci.userMetadata().isDefined() ? ci.userMetadata().get() : null;
               info = meta == null || meta.isBlank() ? new LinkedHashMap<>() : fromJson(meta);
-              at = java.time.Instant.ofEpochMilli(ci.timestamp().getTime());
+              at = ci.timestamp() == null ? null : ci.timestamp().toInstant();
             }
           }
           out.add(new Commit(version, dataChange, info, at));
+          return true;
         });
     return whole ? Optional.of(out) : Optional.empty();
   }
 
-  /** Hands each commit {@code after + 1 .. upTo} to {@code visit}, oldest first; false on a gap in the log. */
+  /**
+   * Hands each commit {@code after + 1 .. upTo} to {@code visit}, oldest first, until it returns
+   * false; false then, and on a gap in the log.
+   */
   private static boolean eachCommit(
-      org.apache.spark.sql.delta.DeltaLog log, long after, long upTo, java.util.function.BiConsumer<Long, List<org.apache.spark.sql.delta.actions.Action>> visit) {
+      org.apache.spark.sql.delta.DeltaLog log, long after, long upTo, java.util.function.BiPredicate<Long, List<org.apache.spark.sql.delta.actions.Action>> visit) {
     if (after >= upTo) {
       return true;
     }
@@ -347,7 +356,9 @@ public final class Lakehouse {
         return false; // a gap in the log (cleaned up): cannot tell what changed
       }
       seen = version;
-      visit.accept(version, scala.collection.JavaConverters.seqAsJavaList(c._2()));
+      if (!visit.test(version, scala.collection.JavaConverters.seqAsJavaList(c._2()))) {
+        return false;
+      }
     }
     return seen == upTo;
   }

@@ -42,8 +42,10 @@ public final class FeaturesJob implements Job {
   }
 
   /**
-   * Lineage keys of a gold commit that rebuilt only some days in place: the first and last event
-   * date of the rows it replaced (a {@code replaceWhere}, so Delta itself refuses rows outside).
+   * Lineage keys of the commits of a run that rebuilt only some days in place: the first and last
+   * event date of the rows it replaced. On gold and its candidates table the write is a
+   * {@code replaceWhere} on those days, so Delta itself refuses rows outside them; the quarantine
+   * table is rewritten, its rows of other days kept as they were.
    */
   public static final String REBUILT_FROM = "rebuilt_from", REBUILT_TO = "rebuilt_to";
 

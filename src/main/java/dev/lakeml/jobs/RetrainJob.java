@@ -135,7 +135,7 @@ public final class RetrainJob implements Job {
       new TrainJob().run(new JobContext(ctx.settings(), retrained, ctx.lakehouse(), ctx.runId(), Map.of(), ctx.out()));
       // The version train registered, or reused when gold changed only outside these windows.
       String hash = TrainJob.specHash(retrained);
-      trained = registry.versions(model).stream().filter(v -> v.specHash().equals(hash)).reduce((a, b) -> b).filter(v -> v.trainWindow().equals(trainWindow) && v.evaluateWindow().equals(evaluateWindow)).orElseThrow(
+      trained = registry.versions(model).stream().filter(v -> v.specHash().equals(hash) && v.trainingTable().equals(gold.toString())).reduce((a, b) -> b).filter(v -> v.trainWindow().equals(trainWindow) && v.evaluateWindow().equals(evaluateWindow)).orElseThrow(
           () -> new LakemlException("Cannot find the retrained version of " + model + " for " + trainWindow + " in " + ModelRegistry.TABLE + "."));
     } catch (LakemlException e) {
       ledger.record(new RetrainLedger.Entry(ctx.runId(), model, scoringRun, monitorRun, monitoredVersion, asOf, labelsBefore, ruleText, d, auc, labelled, null, trainWindow, evaluateWindow, null, null, null, championNow(ctx, model), List.of("retraining failed: " + e.getMessage())));
@@ -147,7 +147,9 @@ public final class RetrainJob implements Job {
     List<String> notes = new ArrayList<>();
     Integer champion = championNow(ctx, model);
     if (Integer.valueOf(trained.version()).equals(champion)) {
-      gateAction = "already_champion"; // a rerun after a crash between the gate and this record
+      // A rerun after a crash between the gate and this record, or train reused the champion
+      // (gold changed only outside these windows since it was fitted).
+      gateAction = "already_champion";
     } else {
       PromotionGate.Decision g = new PromotionGate(ctx.lakehouse()).promote(model, trained.version(), spec.gold().label(), spec.model().promotion(), ctx.runId());
       GateEvidence ev = g.evidence();

@@ -64,7 +64,7 @@ public final class TrainJob implements Job {
       // A run killed after the registry commit left the version without its reference bins or its
       // alias event: finish what it started (both commits are idempotent per model version).
       if (new ReferenceStore(ctx.lakehouse()).load(v.name(), v.version()).isEmpty()) {
-        Dataset<Row> data = ctx.lakehouse().read(gold, v.trainingTableVersion());
+        Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion); // the same rows in its windows
         saveReferenceBins(ctx, registry.load(v), Trainer.window(data, spec.trainFrom().toString(), spec.trainBefore().toString()), v);
       }
       if (!new ModelAliases(ctx.lakehouse()).recorded(spec.name(), v.version())) {
@@ -163,7 +163,13 @@ public final class TrainJob implements Job {
       if (f == null || t == null) {
         return Optional.empty();
       }
-      java.time.LocalDate cf = java.time.LocalDate.parse(f.toString()), ct = java.time.LocalDate.parse(t.toString());
+      java.time.LocalDate cf, ct;
+      try {
+        cf = java.time.LocalDate.parse(f.toString());
+        ct = java.time.LocalDate.parse(t.toString());
+      } catch (java.time.format.DateTimeParseException e) {
+        return Optional.empty(); // not a commit features made: it may have touched any row
+      }
       if (!ct.isBefore(from) && cf.isBefore(before)) {
         return Optional.empty();
       }
