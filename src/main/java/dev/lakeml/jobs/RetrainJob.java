@@ -135,7 +135,7 @@ public final class RetrainJob implements Job {
       new TrainJob().run(new JobContext(ctx.settings(), retrained, ctx.lakehouse(), ctx.runId(), Map.of(), ctx.out()));
       // The version train registered, or reused when gold changed only outside these windows.
       String hash = TrainJob.specHash(retrained);
-      trained = registry.versions(model).stream().filter(v -> v.specHash().equals(hash) && v.trainingTable().equals(gold.toString())).reduce((a, b) -> b).filter(v -> v.trainWindow().equals(trainWindow) && v.evaluateWindow().equals(evaluateWindow)).orElseThrow(
+      trained = registry.newestOn(model, hash, gold.toString(), Long.MAX_VALUE).filter(v -> v.trainWindow().equals(trainWindow) && v.evaluateWindow().equals(evaluateWindow)).orElseThrow(
           () -> new LakemlException("Cannot find the retrained version of " + model + " for " + trainWindow + " in " + ModelRegistry.TABLE + "."));
     } catch (LakemlException e) {
       ledger.record(new RetrainLedger.Entry(ctx.runId(), model, scoringRun, monitorRun, monitoredVersion, asOf, labelsBefore, ruleText, d, auc, labelled, null, trainWindow, evaluateWindow, null, null, null, championNow(ctx, model), List.of("retraining failed: " + e.getMessage())));

@@ -49,10 +49,7 @@ public final class TrainJob implements Job {
     if (existing.isEmpty() && !ctx.flag("force")) {
       // A newer gold version whose changes all lie outside the model's windows holds the rows it
       // was trained and evaluated on: the same fit again would give the same model.
-      Optional<ModelVersion> prior =
-          registry.versions(spec.name()).stream()
-              .filter(v -> v.specHash().equals(specHash) && v.trainingTable().equals(gold.toString()) && v.trainingTableVersion() < goldVersion)
-              .reduce((a, b) -> b);
+      Optional<ModelVersion> prior = registry.newestOn(spec.name(), specHash, gold.toString(), goldVersion);
       Optional<String> outside = prior.flatMap(p -> changedOnlyOutside(ctx.lakehouse(), gold, p, goldVersion, spec));
       if (outside.isPresent()) {
         existing = prior;

@@ -90,6 +90,13 @@ public final class ModelRegistry {
         .reduce((a, b) -> b);
   }
 
+  /** The newest version of {@code name} fitted with {@code specHash} on {@code table} at a version before {@code tableVersionBefore}. */
+  public Optional<ModelVersion> newestOn(String name, String specHash, String table, long tableVersionBefore) {
+    return versions(name).stream()
+        .filter(v -> v.specHash().equals(specHash) && v.trainingTable().equals(table) && v.trainingTableVersion() < tableVersionBefore)
+        .reduce((a, b) -> b);
+  }
+
   public int nextVersion(String name) {
     return latest(name).map(v -> v.version() + 1).orElse(1);
   }
