@@ -56,6 +56,8 @@ public final class PlainSparkFlights {
             .config("spark.driver.bindAddress", "127.0.0.1")
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
+    // As lakeml's Sessions: list the pages' paths in a few tasks per core, not one task per page.
+    spark.conf().set("spark.sql.sources.parallelPartitionDiscovery.parallelism", String.valueOf(Math.max(2, spark.sparkContext().defaultParallelism() * 4)));
 
     // ingest: every record of every page, kept as its raw JSON with the page it came from.
     long t = System.nanoTime();

@@ -79,14 +79,10 @@ public final class Vacuum {
     }
     var conf = lakehouse.spark().conf();
     String check = "spark.databricks.delta.retentionDurationCheck.enabled";
-    String listing = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
     String checkBefore = conf.get(check, "true");
-    String listingBefore = conf.get(listing, "10000");
     // Delta's own check refuses retentions under 7 days; ours (above) is the one that knows the pins.
+    // (VACUUM lists a table's files in Sessions.LISTING_PARALLELISM tasks, set for every session.)
     conf.set(check, "false");
-    // VACUUM lists a table's files in this many tasks (10,000 by default): minutes per table on a
-    // small machine for a handful of files. A few tasks per core list any table lakeml writes.
-    conf.set(listing, String.valueOf(Math.max(2, lakehouse.spark().sparkContext().defaultParallelism() * 4)));
     try {
       List<Outcome> out = new ArrayList<>();
       for (TableId t : tables) {
@@ -100,7 +96,6 @@ public final class Vacuum {
       return out;
     } finally {
       conf.set(check, checkBefore);
-      conf.set(listing, listingBefore);
     }
   }
 
