@@ -10,6 +10,15 @@ import org.apache.spark.sql.SparkSession;
  * spark-submit (or the caller) chose one; a plain local run gets {@code local[*]}.
  */
 public final class Sessions {
+  /**
+   * How many tasks Spark lists files in when a read names more than 32 paths (a landing glob
+   * {@code <day>/*.json} expands to one path per page file; VACUUM lists a table's folders). Spark's
+   * default is one task per path up to 10,000: 3,097 tasks, 11-16 s on 2 cores, to stat the 3,097 pages
+   * of the flights pulls, each time ingest's file source lists them. Set in a spark block or with
+   * --conf to override.
+   */
+  public static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
+
   private Sessions() {}
 
   public static SparkSession create(Settings settings, String appName) {
@@ -28,20 +37,6 @@ public final class Sessions {
       spark.conf().set(LISTING_PARALLELISM, listingParallelism(spark));
     }
     return spark;
-  }
-
-  /**
-   * How many tasks Spark lists files in when a read names more than 32 paths (a landing glob
-   * {@code <day>/*.json} expands to one path per page file; VACUUM lists a table's folders). Spark's
-   * default is one task per path up to 10,000: 3,097 tasks, 15 s on 2 cores, to stat the 3,097 pages
-   * of the flights pulls, each time ingest's file source lists them. Set in a spark block or with
-   * --conf to override.
-   */
-  public static final String LISTING_PARALLELISM = "spark.sql.sources.parallelPartitionDiscovery.parallelism";
-
-  /** A few listing tasks per core: {@link #LISTING_PARALLELISM} unless set. */
-  public static String listingParallelism(SparkSession spark) {
-    return String.valueOf(Math.max(2, spark.sparkContext().defaultParallelism() * 4));
   }
 
   /** Settings every session needs: Delta, UTC, catalog; then the environment's own spark block. */
@@ -70,5 +65,10 @@ public final class Sessions {
     conf.put("spark.ui.showConsoleProgress", String.valueOf(System.console() != null));
     settings.spark().forEach((k, v) -> conf.put(k.startsWith("spark.") ? k : "spark." + k, v));
     return conf;
+  }
+
+  /** A few listing tasks per core: {@link #LISTING_PARALLELISM} unless set. */
+  private static String listingParallelism(SparkSession spark) {
+    return String.valueOf(Math.max(2, spark.sparkContext().defaultParallelism() * 4));
   }
 }
