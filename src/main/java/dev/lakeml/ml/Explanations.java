@@ -33,11 +33,11 @@ import org.apache.spark.sql.Row;
  * </ul>
  *
  * <p>Inputs are named as in the spec: a numeric input by its name, a categorical one as {@code
- * origin=SEA} with the row's own category; its contribution is the sum over its one-hot slots (for
- * the linear model only the row's own slot is non-zero; for XGBoost the slots of other categories
- * count too — not being ORD is evidence). Inputs contributing exactly 0 are left out. Spark MLlib's
- * trees (gbt, random_forest) have no per-prediction attribution, so asking to explain one is an
- * error that says so.
+ * origin=SEA} with the row's own category; its contribution is the sum over its slots: the linear
+ * model's one-hot slots (only the row's own is non-zero), XGBoost's one index slot (a native
+ * categorical, whose value counts whatever it is — not being ORD is evidence too). Inputs
+ * contributing exactly 0 are left out. Spark MLlib's trees (gbt, random_forest) have no
+ * per-prediction attribution, so asking to explain one is an error that says so.
  */
 public final class Explanations {
   public static final String COLUMN = "top_features";

@@ -138,9 +138,9 @@ public final class Trainer {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> vectorInputs = new ArrayList<>();
     boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION || spec.estimator() == PipelineSpec.Estimator.LINEAR_REGRESSION;
-    // XGBoost reads every slot as a number: one-hot, not an alphabetical index (MLlib's trees read the
-    // index's nominal attribute as a category). One slot per category also names its SHAP contribution.
-    boolean oneHot = linear || spec.estimator() == PipelineSpec.Estimator.XGBOOST;
+    // Linear models need one slot per category. Trees take the index: MLlib's read its nominal
+    // attribute as a category, XGBoost is told which slots are categorical (XGBoost.classifier).
+    boolean oneHot = linear;
     if (!spec.categorical().isEmpty()) {
       String[] in = spec.categorical().toArray(new String[0]);
       String[] idx = spec.categorical().stream().map(c -> c + "_idx").toArray(String[]::new);
@@ -210,7 +210,7 @@ public final class Trainer {
           case RANDOM_FOREST -> new RandomForestClassifier().setSeed(spec.seed()).setMaxBins(256);
           case LOGISTIC_REGRESSION -> new LogisticRegression();
           case LINEAR_REGRESSION -> throw new IllegalArgumentException("linear_regression is a regression estimator (model.task = regression)");
-          case XGBOOST -> XGBoost.classifier(spec.name(), spec.seed());
+          case XGBOOST -> XGBoost.classifier(spec.name(), spec.seed(), spec.categorical().size(), spec.numeric().size());
         };
     est.setLabelCol(label).setFeaturesCol(FEATURES).setProbabilityCol(PROBABILITY);
     // Every row carries a weight column (1.0 without class weights): fitted models then agree on params.

@@ -16,12 +16,14 @@ import org.apache.spark.sql.Row;
  *
  * <p>Fixed here, not in the spec: one XGBoost worker per training task with {@code nthread = 1}
  * ({@code spark.task.cpus} must be ≥ nthread), the tracker on the driver's host ({@code
- * spark.driver.host}, loopback locally), and the missing-value policy {@code missing = 0}: the
- * assembled vectors may be sparse (one-hot categoricals), where an absent slot means 0; nulls are
- * imputed before, so "missing" only ever means the value 0, in training and scoring alike. The
- * pipeline stores the vectors densely before XGBoost ({@link DenseFeatures}: xgboost4j-spark 3.1.1
- * mispredicts sparse rows). Categoricals are one-hot encoded (XGBoost would read an index as an
- * ordered number). Spec params with MLlib names are mapped:
+ * spark.driver.host}, loopback locally), and XGBoost's native categoricals: each categorical is one
+ * slot holding its index, typed {@code c} ({@link #featureTypes}), so trees split on sets of
+ * categories. Its {@code missing} stays NaN: nulls are imputed or indexed before, and the pipeline
+ * stores the vectors densely ({@link DenseFeatures}: xgboost4j-spark 3.1.1 mispredicts sparse rows),
+ * so a 0 is always a value (index 0 is a category). Before native categoricals each category had a
+ * one-hot slot: ~600 slots for the flights, against 10 now, which made training and every
+ * prediction many times slower; models saved then keep their own settings ({@code missing = 0}).
+ * Spec params with MLlib names are mapped:
  * {@code maxIter} → {@code numRound}, {@code maxDepth} → {@code max_depth}, {@code stepSize} →
  * {@code eta}; XGBoost's own names ({@code numRound}, {@code max_depth}, {@code eta}, {@code
  * subsample}, ...) are taken as they are.
@@ -36,9 +38,20 @@ final class XGBoost {
   private XGBoost() {}
 
   /** XGBoost's Spark classifier with lakeml's fixed settings; fails with what to do when the library is absent. */
-  static ProbabilisticClassifier<?, ?, ?> classifier(String modelName, long seed) {
+  static ProbabilisticClassifier<?, ?, ?> classifier(String modelName, long seed, int categorical, int numeric) {
     requireOnClasspath(XGBoost.class.getClassLoader(), "train " + modelName + " with model.estimator = xgboost");
-    return XGBoostLibrary.classifier(seed);
+    return XGBoostLibrary.classifier(seed, featureTypes(categorical, numeric));
+  }
+
+  /**
+   * XGBoost's type of each slot of the assembled vector, which holds the categoricals' indices first,
+   * then the numerics: {@code c} (categorical) then {@code q} (quantitative).
+   */
+  static String[] featureTypes(int categorical, int numeric) {
+    String[] types = new String[categorical + numeric];
+    java.util.Arrays.fill(types, 0, categorical, "c");
+    java.util.Arrays.fill(types, categorical, types.length, "q");
+    return types;
   }
 
   /**

@@ -16,13 +16,13 @@ import org.apache.spark.sql.SparkSession;
 final class XGBoostLibrary {
   private XGBoostLibrary() {}
 
-  static ProbabilisticClassifier<?, ?, ?> classifier(long seed) {
+  static ProbabilisticClassifier<?, ?, ?> classifier(long seed, String[] featureTypes) {
     // From Java the setters return Params, not the classifier: one statement each.
     XGBoostClassifier x = new XGBoostClassifier();
     x.setNumWorkers(1);
     x.setNthread(1);
     x.setSeed(seed);
-    x.setMissing(0.0f);
+    x.setFeatureTypes(featureTypes);
     SparkSession.getActiveSession()
         .map(s -> s.conf().getOption("spark.driver.host"))
         .foreach(
@@ -47,7 +47,7 @@ final class XGBoostLibrary {
     double total = 0;
     for (Map.Entry<String, Object> e : scala.collection.JavaConverters.mapAsJavaMap(score).entrySet()) {
       double v = ((Number) e.getValue()).doubleValue();
-      out.put(Integer.parseInt(e.getKey().substring(1)), v); // "f12" -> slot 12
+      out.merge(slot(e.getKey()), v, Double::sum);
       total += v;
     }
     if (total > 0) {
@@ -56,6 +56,23 @@ final class XGBoostLibrary {
       }
     }
     return out;
+  }
+
+  /**
+   * The slot a key of {@code getScore} names. xgboost4j keys it by the split's text in the model
+   * dump: {@code f12} for a numeric split ({@code f12<3.5}), but the whole {@code f1:{0,3,7}} for a
+   * split on a set of categories, so one categorical slot comes back under many keys; their gains are
+   * summed into the slot.
+   */
+  static int slot(String key) {
+    int end = 1;
+    while (end < key.length() && Character.isDigit(key.charAt(end))) {
+      end++;
+    }
+    if (!key.startsWith("f") || end == 1) {
+      throw new LakemlException("Cannot read the feature importances of the XGBoost model: unexpected feature '" + key + "' in its scores.", null);
+    }
+    return Integer.parseInt(key.substring(1, end));
   }
 
   static Dataset<Row> withContributions(Transformer model, Dataset<Row> transformed, String column) {
