@@ -19,6 +19,7 @@ import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.classification.RandomForestClassifier;
 import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
 import org.apache.spark.ml.feature.Imputer;
 import org.apache.spark.ml.feature.OneHotEncoder;
 import org.apache.spark.ml.feature.SQLTransformer;
@@ -81,13 +82,16 @@ public final class Trainer {
     }
     double positiveRate = counts.isNullAt(2) ? 0.5 : counts.getDouble(2);
     PipelineModel model = pipeline(label, spec, params).fit(weighted(train, label, spec.classWeight(), positiveRate));
-    Dataset<Row> scored = model.transform(eval).persist();
+    Dataset<Row> transformed = model.transform(eval);
+    // Only what the metrics read is cached: not the features, vectors and gold columns of every row.
+    Dataset<Row> scored = transformed.select(col(label), col(PROBABILITY), col(PointInTimeFeatures.EVENT_DATE)).persist();
     try {
-      metrics.putAll(evaluate(scored, label));
-      metrics.putAll(perMonth(scored, label));
+      Map<String, Double> overall = evaluate(scored, label);
+      metrics.putAll(overall);
+      metrics.putAll(perMonth(scored, label, overall.get("auc"), evalRows));
       metrics.put("train_rows", (double) trainRows);
       metrics.put("eval_rows", (double) evalRows);
-      return new Trained(model, metrics, featureNames(spec), params, FeatureImportances.of(model, scored.schema()));
+      return new Trained(model, metrics, featureNames(spec), params, FeatureImportances.of(model, transformed.schema()));
     } finally {
       scored.unpersist();
     }
@@ -103,8 +107,12 @@ public final class Trainer {
         org.apache.spark.sql.functions.when(col(label).equalTo(1), lit(0.5 / positiveRate)).otherwise(lit(0.5 / (1 - positiveRate))));
   }
 
-  /** AUC, rows and positive rate per calendar month of the event date. */
-  static Map<String, Double> perMonth(Dataset<Row> scored, String label) {
+  /**
+   * AUC, rows and positive rate per calendar month of the event date. A month holding every scored
+   * row (a one-month evaluation window) takes {@code overallAuc}, the same rows' AUC, instead of
+   * sorting them again.
+   */
+  static Map<String, Double> perMonth(Dataset<Row> scored, String label, double overallAuc, long rows) {
     Map<String, Double> out = new LinkedHashMap<>();
     Dataset<Row> withMonth = scored.withColumn("_month", org.apache.spark.sql.functions.date_format(col(PointInTimeFeatures.EVENT_DATE), "yyyy-MM"));
     List<Row> months = withMonth.groupBy("_month").agg(org.apache.spark.sql.functions.count(lit(1)), org.apache.spark.sql.functions.avg(col(label))).orderBy("_month").collectAsList();
@@ -113,7 +121,7 @@ public final class Trainer {
       String key = "month=" + m.getString(0);
       out.put(key + ".rows", (double) m.getLong(1));
       out.put(key + ".positive_rate", m.getDouble(2));
-      out.put(key + ".auc", ev.evaluate(withMonth.filter(col("_month").equalTo(m.getString(0)))));
+      out.put(key + ".auc", m.getLong(1) == rows ? overallAuc : ev.evaluate(withMonth.filter(col("_month").equalTo(m.getString(0)))));
     }
     return out;
   }
@@ -252,12 +260,25 @@ public final class Trainer {
     return nl < 0 ? m : m.substring(0, nl);
   }
 
-  /** AUC, PR-AUC and log-loss of scored rows against the label. */
+  /**
+   * AUC, PR-AUC and log-loss of scored rows against the label. Both areas come from one {@link
+   * BinaryClassificationMetrics} (one sort of the scores) with the evaluator's default of 1,000
+   * bins: the values {@link BinaryClassificationEvaluator} gives, for one pass instead of two.
+   */
   public static Map<String, Double> evaluate(Dataset<Row> scored, String label) {
     Map<String, Double> m = new LinkedHashMap<>();
-    BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator().setLabelCol(label).setRawPredictionCol(PROBABILITY);
-    m.put("auc", ev.setMetricName("areaUnderROC").evaluate(scored));
-    m.put("pr_auc", ev.setMetricName("areaUnderPR").evaluate(scored));
+    org.apache.spark.api.java.JavaRDD<scala.Tuple2<Object, Object>> scoreAndLabel =
+        scored
+            .select(functions.vector_to_array(col(PROBABILITY), "float64").getItem(1), col(label).cast("double"))
+            .javaRDD()
+            .map(r -> new scala.Tuple2<>(r.getDouble(0), r.getDouble(1)));
+    BinaryClassificationMetrics areas = new BinaryClassificationMetrics(scoreAndLabel.rdd(), new BinaryClassificationEvaluator().getNumBins());
+    try {
+      m.put("auc", areas.areaUnderROC());
+      m.put("pr_auc", areas.areaUnderPR());
+    } finally {
+      areas.unpersist();
+    }
     Row r =
         scored
             .withColumn("_p", functions.vector_to_array(col(PROBABILITY), "float64").getItem(1))
