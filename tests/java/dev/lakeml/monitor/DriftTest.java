@@ -40,8 +40,11 @@ class DriftTest {
   void psiIsNearZeroForTrainingDataAndAboveTheAlarmForAShiftedBatch() {
     double[] shares = {0.4, 0.3, 0.2, 0.1};
     Dataset<Row> training = data(6000, 0, shares, 1).cache();
-    List<ReferenceBins> refs = ReferenceBins.compute(training, List.of("x"), List.of("hub"), 10, 20);
-    assertEquals(3, refs.size());
+    List<ReferenceBins> refs = new ArrayList<>(ReferenceBins.inputs(training, List.of("x"), List.of("hub"), 10, 20));
+    assertEquals(List.of("x", "hub"), refs.stream().map(ReferenceBins::feature).toList(), "inputs only");
+    refs.add(ReferenceBins.prediction(training, 10));
+    assertEquals(ReferenceBins.PREDICTION, refs.get(2).kind());
+    assertEquals(6000, refs.get(2).rows());
     ReferenceBins x = refs.stream().filter(r -> r.feature().equals("x")).findFirst().orElseThrow();
     assertEquals(9, x.edges().length, "deciles");
     assertEquals(6000, x.rows());

@@ -10,7 +10,6 @@ import dev.lakeml.monitor.ReferenceBins;
 import dev.lakeml.monitor.ReferenceStore;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.functions;
 import dev.lakeml.ml.ModelVersion;
@@ -62,7 +61,12 @@ public final class TrainJob implements Job {
       // alias event: finish what it started (both commits are idempotent per model version).
       if (new ReferenceStore(ctx.lakehouse()).load(v.name(), v.version()).isEmpty()) {
         Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion); // the same rows in its windows
-        saveReferenceBins(ctx, registry.load(v), Trainer.window(data, spec.trainFrom().toString(), spec.trainBefore().toString()), v);
+        Dataset<Row> scored = registry.load(v).transform(Trainer.window(data, spec.evaluateFrom().toString(), spec.evaluateBefore().toString())).persist();
+        try {
+          saveReferenceBins(ctx, data, predictionBins(ctx, scored), v);
+        } finally {
+          scored.unpersist();
+        }
       }
       if (!new ModelAliases(ctx.lakehouse()).recorded(spec.name(), v.version())) {
         new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
@@ -77,7 +81,8 @@ public final class TrainJob implements Job {
           String.format("%s v%d %s (%s)", v.name(), v.version(), why, headline(spec, v.metrics())));
     }
     Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
-    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec);
+    List<ReferenceBins> prediction = new ArrayList<>(); // the prediction's bins, from the evaluation window train scores anyway
+    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec, holdOut -> prediction.add(predictionBins(ctx, holdOut)));
     int version = registry.nextVersion(spec.name());
     ModelVersion v =
         registry.register(
@@ -102,7 +107,7 @@ public final class TrainJob implements Job {
                 ctx.runId(),
                 Instant.now(),
                 trained.importances()));
-    saveReferenceBins(ctx, trained.model(), Trainer.window(data, spec.trainFrom().toString(), spec.trainBefore().toString()), v);
+    saveReferenceBins(ctx, data, prediction.get(0), v);
     AliasState aliases = new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
     long registryVersion = ctx.lakehouse().latestVersion(ModelRegistry.TABLE);
     Map<String, Double> m = v.metrics();
@@ -176,25 +181,33 @@ public final class TrainJob implements Job {
     return Optional.of(first == null ? "no rows" : "only rows dated " + first + ".." + last);
   }
 
-  /** The training window's distribution of every input and of the prediction, stored with the version for drift monitoring. */
-  private static void saveReferenceBins(JobContext ctx, PipelineModel model, Dataset<Row> trainWindow, ModelVersion v) {
+  /**
+   * Stores the reference bins drift monitoring compares each scored batch with: every input's on the
+   * training window of {@code gold} (what the model learned from), and {@code prediction}, the
+   * prediction's on the evaluation window (out of sample, as every scored batch is).
+   */
+  private static void saveReferenceBins(JobContext ctx, Dataset<Row> gold, ReferenceBins prediction, ModelVersion v) {
     PipelineSpec.Model spec = ctx.spec().model();
     List<Column> keep = new ArrayList<>();
     spec.numeric().forEach(c -> keep.add(functions.col(c)));
     spec.categorical().forEach(c -> keep.add(functions.col(c)));
-    Dataset<Row> transformed = model.transform(trainWindow);
-    // The prediction's reference: a classifier's probability of the positive class, a regressor's value.
-    keep.add(
-        spec.task() == PipelineSpec.Task.REGRESSION
-            ? functions.col(dev.lakeml.ml.Regression.PREDICTION).as(ReferenceBins.PREDICTION_COLUMN)
-            : org.apache.spark.ml.functions.vector_to_array(functions.col(Trainer.PROBABILITY), "float64").getItem(1).as(ReferenceBins.PREDICTION_COLUMN));
-    Dataset<Row> scored = transformed.select(keep.toArray(new Column[0])).persist();
+    Dataset<Row> inputs = Trainer.window(gold, spec.trainFrom().toString(), spec.trainBefore().toString()).select(keep.toArray(new Column[0])).persist();
     try {
-      List<ReferenceBins> bins = ReferenceBins.compute(scored, spec.numeric(), spec.categorical(), ctx.spec().monitor().bins(), ctx.spec().monitor().topCategories());
-      new ReferenceStore(ctx.lakehouse()).save(v.name(), v.version(), v.trainWindow(), bins, ctx.runId());
+      List<ReferenceBins> bins = new ArrayList<>(ReferenceBins.inputs(inputs, spec.numeric(), spec.categorical(), ctx.spec().monitor().bins(), ctx.spec().monitor().topCategories()));
+      bins.add(prediction);
+      new ReferenceStore(ctx.lakehouse()).save(v.name(), v.version(), v.trainWindow(), v.evaluateWindow(), bins, ctx.runId());
     } finally {
-      scored.unpersist();
+      inputs.unpersist();
     }
+  }
+
+  /** The prediction's bins on {@code scored} (cached): a classifier's probability of the positive class, a regressor's value. */
+  private static ReferenceBins predictionBins(JobContext ctx, Dataset<Row> scored) {
+    Column predicted =
+        ctx.spec().model().task() == PipelineSpec.Task.REGRESSION
+            ? functions.col(dev.lakeml.ml.Regression.PREDICTION)
+            : org.apache.spark.ml.functions.vector_to_array(functions.col(Trainer.PROBABILITY), "float64").getItem(1);
+    return ReferenceBins.prediction(scored.select(predicted.as(ReferenceBins.PREDICTION_COLUMN)), ctx.spec().monitor().bins());
   }
 
   /** The evaluation metrics of the model's task, e.g. "auc 0.598, pr_auc 0.205, log_loss 0.458". */

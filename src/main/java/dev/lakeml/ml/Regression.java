@@ -47,7 +47,7 @@ public final class Regression {
     return est;
   }
 
-  static Trainer.Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec) {
+  static Trainer.Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec, java.util.function.Consumer<Dataset<Row>> holdOut) {
     Dataset<Row> labelled = gold.filter(col(label).isNotNull());
     Dataset<Row> train = Trainer.window(labelled, spec.trainFrom().toString(), spec.trainBefore().toString());
     Dataset<Row> eval = Trainer.window(labelled, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
@@ -67,6 +67,7 @@ public final class Regression {
       metrics.putAll(perMonth(scored, label));
       metrics.put("train_rows", (double) trainRows);
       metrics.put("eval_rows", (double) evalRows);
+      holdOut.accept(scored);
       return new Trainer.Trained(model, metrics, Trainer.featureNames(spec), params, importances(model, scored));
     } finally {
       scored.unpersist();

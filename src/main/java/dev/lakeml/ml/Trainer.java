@@ -52,8 +52,18 @@ public final class Trainer {
   private Trainer() {}
 
   public static Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec) {
+    return train(gold, label, spec, holdOut -> {});
+  }
+
+  /**
+   * As {@link #train(Dataset, String, PipelineSpec.Model)}; {@code holdOut} is called once with the
+   * evaluation window scored by the fitted model, while it is cached (a classifier's rows hold the
+   * label, {@link #PROBABILITY} and the event date; a regressor's every column and
+   * {@link Regression#PREDICTION}), so a caller can measure it without scoring it again.
+   */
+  public static Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec, java.util.function.Consumer<Dataset<Row>> holdOut) {
     if (spec.task() == PipelineSpec.Task.REGRESSION) {
-      return Regression.train(gold, label, spec);
+      return Regression.train(gold, label, spec, holdOut);
     }
     Dataset<Row> train = window(gold, spec.trainFrom().toString(), spec.trainBefore().toString());
     Dataset<Row> eval = window(gold, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
@@ -91,6 +101,7 @@ public final class Trainer {
       metrics.putAll(perMonth(scored, label, overall.get("auc"), evalRows));
       metrics.put("train_rows", (double) trainRows);
       metrics.put("eval_rows", (double) evalRows);
+      holdOut.accept(scored);
       return new Trained(model, metrics, featureNames(spec), params, FeatureImportances.of(model, transformed.schema()));
     } finally {
       scored.unpersist();

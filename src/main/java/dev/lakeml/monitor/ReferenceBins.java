@@ -13,7 +13,8 @@ import org.apache.spark.sql.functions;
 /**
  * The reference distribution of one model input (or of the prediction), stored with the model
  * version: numeric inputs as quantile cut points of the training window plus the share in each bin,
- * categoricals as the most frequent categories. Slots: numeric {@code [-inf, e0), [e0, e1), ...,
+ * categoricals as the most frequent categories, the prediction as quantile cut points of the
+ * evaluation window. Slots: numeric {@code [-inf, e0), [e0, e1), ...,
  * [e_last, +inf), missing}; categorical {@code c0, c1, ..., other, missing}. Batches are counted into
  * the same slots, so PSI and Jensen-Shannon compare like with like.
  */
@@ -47,23 +48,36 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
   }
 
   /**
-   * Computes the bins of every input on {@code data} (the training window, scored so it carries
-   * {@link #PREDICTION_COLUMN}): one pass for the quantiles, one per categorical for the top
-   * categories, one to count the slots. Cache {@code data} before calling.
+   * The bins of every input on {@code data} (the training window: what the model learned from): one
+   * pass for the quantiles, one per categorical for the top categories, one to count the slots.
+   * Cache {@code data} before calling.
    */
-  public static List<ReferenceBins> compute(Dataset<Row> data, List<String> numeric, List<String> categorical, int bins, int topCategories) {
-    List<String> quantiled = new ArrayList<>(numeric);
-    quantiled.add(PREDICTION_COLUMN);
-    double[] probabilities = new double[bins - 1];
-    for (int i = 1; i < bins; i++) {
-      probabilities[i - 1] = (double) i / bins;
-    }
-    Dataset<Row> asDouble = data.select(quantiled.stream().map(c -> col(c).cast("double").as(c)).toArray(Column[]::new));
-    double[][] quantiles = asDouble.stat().approxQuantile(quantiled.toArray(new String[0]), probabilities, 0.001);
+  public static List<ReferenceBins> inputs(Dataset<Row> data, List<String> numeric, List<String> categorical, int bins, int topCategories) {
+    return compute(data, numeric, NUMERIC, categorical, bins, topCategories);
+  }
+
+  /**
+   * The bins of the prediction, {@link #PREDICTION_COLUMN} of {@code scored}: one pass for the
+   * quantiles, one to count. Called with the evaluation window, scored out of sample, so the
+   * reference is what the model predicts on rows it has not seen, as every scored batch is (on its
+   * own training rows a model predicts more confidently). Cache {@code scored} before calling.
+   */
+  public static ReferenceBins prediction(Dataset<Row> scored, int bins) {
+    return compute(scored, List.of(PREDICTION_COLUMN), PREDICTION, List.of(), bins, 0).get(0);
+  }
+
+  private static List<ReferenceBins> compute(Dataset<Row> data, List<String> quantiled, String quantiledKind, List<String> categorical, int bins, int topCategories) {
     List<ReferenceBins> out = new ArrayList<>();
-    for (int i = 0; i < quantiled.size(); i++) {
-      String f = quantiled.get(i);
-      out.add(new ReferenceBins(f, f.equals(PREDICTION_COLUMN) ? PREDICTION : NUMERIC, distinct(quantiles[i]), List.of(), null));
+    if (!quantiled.isEmpty()) {
+      double[] probabilities = new double[bins - 1];
+      for (int i = 1; i < bins; i++) {
+        probabilities[i - 1] = (double) i / bins;
+      }
+      Dataset<Row> asDouble = data.select(quantiled.stream().map(c -> col(c).cast("double").as(c)).toArray(Column[]::new));
+      double[][] quantiles = asDouble.stat().approxQuantile(quantiled.toArray(new String[0]), probabilities, 0.001);
+      for (int i = 0; i < quantiled.size(); i++) {
+        out.add(new ReferenceBins(quantiled.get(i), quantiledKind, distinct(quantiles[i]), List.of(), null));
+      }
     }
     for (String c : categorical) {
       List<String> top = new ArrayList<>();
@@ -83,6 +97,9 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
 
   /** Counts {@code data} into each reference's slots in one aggregation pass. */
   public static List<long[]> count(Dataset<Row> data, List<ReferenceBins> references) {
+    if (references.isEmpty()) {
+      return List.of();
+    }
     List<Column> slots = new ArrayList<>();
     for (int i = 0; i < references.size(); i++) {
       slots.add(references.get(i).slot().as("s" + i));

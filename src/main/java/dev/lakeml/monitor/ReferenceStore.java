@@ -34,8 +34,12 @@ public final class ReferenceStore {
     this.lakehouse = lakehouse;
   }
 
-  /** Stores a version's bins in one commit; idempotent per (model, version). */
-  public void save(String model, int version, String window, List<ReferenceBins> bins, String runId) {
+  /**
+   * Stores a version's bins in one commit; idempotent per (model, version). Each row records the
+   * window its bins were computed on: {@code inputsWindow} for the inputs, {@code predictionWindow}
+   * for the prediction.
+   */
+  public void save(String model, int version, String inputsWindow, String predictionWindow, List<ReferenceBins> bins, String runId) {
     List<Row> rows = new ArrayList<>();
     for (ReferenceBins b : bins) {
       List<Double> edges = new ArrayList<>();
@@ -46,7 +50,7 @@ public final class ReferenceStore {
       for (long c : b.counts()) {
         counts.add(c);
       }
-      rows.add(RowFactory.create(model, version, b.feature(), b.kind(), seq(edges), seq(b.categories()), seq(counts), window));
+      rows.add(RowFactory.create(model, version, b.feature(), b.kind(), seq(edges), seq(b.categories()), seq(counts), b.kind().equals(ReferenceBins.PREDICTION) ? predictionWindow : inputsWindow));
     }
     lakehouse.write(
         lakehouse.spark().createDataFrame(rows, SCHEMA),
