@@ -50,6 +50,20 @@ class RegressionTest {
   }
 
   @Test
+  void aRegressionIsEvaluatedOnLabelledRowsOnlyAClassifierOnItsWholeWindow() {
+    // April's label arrives late for station B: those rows are in the evaluation window, without a y.
+    Dataset<Row> gold = gold().withColumn("y", org.apache.spark.sql.functions.expr("CASE WHEN station = 'B' AND event_date >= '2012-04-20' THEN NULL ELSE y END"));
+    PipelineSpec.Model regression = model(PipelineSpec.Estimator.LINEAR_REGRESSION, Map.of());
+    assertEquals(60 - 11, Trainer.evaluationRows(gold, "y", regression).count(), "April less B's 11 unlabelled days");
+    PipelineSpec.Model classifier =
+        new PipelineSpec.Model(
+            "m", List.of("station"), List.of("x"), PipelineSpec.Estimator.GBT, Map.of(),
+            regression.trainFrom(), regression.trainBefore(), regression.evaluateFrom(), regression.evaluateBefore(), 7,
+            PipelineSpec.ClassWeight.NONE, new PipelineSpec.Tuning(null, Map.of()), new PipelineSpec.Promotion("auc", 0.0), PipelineSpec.Task.CLASSIFICATION);
+    assertEquals(60, Trainer.evaluationRows(gold, "y", classifier).count(), "a classifier's window is not filtered on its label");
+  }
+
+  @Test
   void linearAndBoostedRegressorsLearnTheTargetAndReportErrors() {
     Dataset<Row> gold = gold().cache();
     try {

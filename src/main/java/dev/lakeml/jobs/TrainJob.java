@@ -17,6 +17,7 @@ import dev.lakeml.ml.Trainer;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -61,7 +62,7 @@ public final class TrainJob implements Job {
       // alias event: finish what it started (both commits are idempotent per model version).
       if (new ReferenceStore(ctx.lakehouse()).load(v.name(), v.version()).isEmpty()) {
         Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion); // the same rows in its windows
-        Dataset<Row> scored = registry.load(v).transform(Trainer.window(data, spec.evaluateFrom().toString(), spec.evaluateBefore().toString())).persist();
+        Dataset<Row> scored = registry.load(v).transform(Trainer.evaluationRows(data, ctx.spec().gold().label(), spec)).persist();
         try {
           saveReferenceBins(ctx, data, predictionBins(ctx, scored), v);
         } finally {
@@ -81,8 +82,9 @@ public final class TrainJob implements Job {
           String.format("%s v%d %s (%s)", v.name(), v.version(), why, headline(spec, v.metrics())));
     }
     Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
-    List<ReferenceBins> prediction = new ArrayList<>(); // the prediction's bins, from the evaluation window train scores anyway
-    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec, holdOut -> prediction.add(predictionBins(ctx, holdOut)));
+    // The prediction's bins, from the evaluation window train scores anyway.
+    AtomicReference<ReferenceBins> prediction = new AtomicReference<>();
+    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec, holdOut -> prediction.set(predictionBins(ctx, holdOut)));
     int version = registry.nextVersion(spec.name());
     ModelVersion v =
         registry.register(
@@ -107,7 +109,7 @@ public final class TrainJob implements Job {
                 ctx.runId(),
                 Instant.now(),
                 trained.importances()));
-    saveReferenceBins(ctx, data, prediction.get(0), v);
+    saveReferenceBins(ctx, data, prediction.get(), v);
     AliasState aliases = new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
     long registryVersion = ctx.lakehouse().latestVersion(ModelRegistry.TABLE);
     Map<String, Double> m = v.metrics();

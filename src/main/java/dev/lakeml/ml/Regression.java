@@ -50,7 +50,7 @@ public final class Regression {
   static Trainer.Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec, java.util.function.Consumer<Dataset<Row>> holdOut) {
     Dataset<Row> labelled = gold.filter(col(label).isNotNull());
     Dataset<Row> train = Trainer.window(labelled, spec.trainFrom().toString(), spec.trainBefore().toString());
-    Dataset<Row> eval = Trainer.window(labelled, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
+    Dataset<Row> eval = Trainer.evaluationRows(gold, label, spec);
     long trainRows = train.count();
     long evalRows = eval.count();
     if (trainRows == 0 || evalRows == 0) {

@@ -66,7 +66,7 @@ public final class Trainer {
       return Regression.train(gold, label, spec, holdOut);
     }
     Dataset<Row> train = window(gold, spec.trainFrom().toString(), spec.trainBefore().toString());
-    Dataset<Row> eval = window(gold, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
+    Dataset<Row> eval = evaluationRows(gold, label, spec);
     Row counts =
         window(gold, spec.trainFrom().toString(), spec.evaluateBefore().toString())
             .selectExpr(
@@ -138,6 +138,16 @@ public final class Trainer {
   }
 
   /** Rows whose event date lies in [from, before). */
+  /**
+   * The rows a model of {@code spec} is evaluated on: its evaluation window of {@code gold}, and for a
+   * regression only the rows whose label is known. Training and the recovery of a killed run's
+   * reference bins both read it, so the prediction's bins describe the same rows either way.
+   */
+  public static Dataset<Row> evaluationRows(Dataset<Row> gold, String label, PipelineSpec.Model spec) {
+    Dataset<Row> rows = spec.task() == PipelineSpec.Task.REGRESSION ? gold.filter(col(label).isNotNull()) : gold;
+    return window(rows, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
+  }
+
   public static Dataset<Row> window(Dataset<Row> gold, String from, String before) {
     return gold.filter(col(PointInTimeFeatures.EVENT_DATE).geq(lit(from)).and(col(PointInTimeFeatures.EVENT_DATE).lt(lit(before))));
   }
