@@ -137,7 +137,6 @@ public final class Trainer {
     return out;
   }
 
-  /** Rows whose event date lies in [from, before). */
   /**
    * The rows a model of {@code spec} is evaluated on: its evaluation window of {@code gold}, and for a
    * regression only the rows whose label is known. Training and the recovery of a killed run's
@@ -148,6 +147,7 @@ public final class Trainer {
     return window(rows, spec.evaluateFrom().toString(), spec.evaluateBefore().toString());
   }
 
+  /** Rows whose event date lies in [from, before). */
   public static Dataset<Row> window(Dataset<Row> gold, String from, String before) {
     return gold.filter(col(PointInTimeFeatures.EVENT_DATE).geq(lit(from)).and(col(PointInTimeFeatures.EVENT_DATE).lt(lit(before))));
   }
