@@ -45,6 +45,9 @@ public final class Sessions {
     conf.put("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension");
     conf.put("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog");
     conf.put("spark.sql.session.timeZone", "UTC");
+    // The local file system without a chmod or readlink process per file (NioLocalFileSystem).
+    conf.put("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName());
+    conf.put("spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFileSystem.Fs.class.getName());
     if (settings.catalogType() == Settings.CatalogType.HIVE) {
       conf.put("spark.sql.catalogImplementation", "hive");
       conf.put("spark.hadoop.hive.metastore.uris", settings.metastoreUri());
