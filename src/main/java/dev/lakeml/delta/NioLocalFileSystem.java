@@ -6,7 +6,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.EnumSet;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFs;
@@ -17,7 +17,6 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.local.LocalConfigKeys;
-import org.apache.hadoop.fs.permission.FsAction;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.io.nativeio.NativeIO;
 
@@ -103,23 +102,8 @@ public class NioLocalFileSystem extends LocalFileSystem {
     }
   }
 
+  /** The POSIX bits of {@code permission} (no sticky bit: {@link Raw#setPermission} leaves that to Hadoop). */
   static Set<PosixFilePermission> posix(FsPermission permission) {
-    Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
-    add(out, permission.getUserAction(), PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
-    add(out, permission.getGroupAction(), PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE);
-    add(out, permission.getOtherAction(), PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
-    return out;
-  }
-
-  private static void add(Set<PosixFilePermission> out, FsAction action, PosixFilePermission read, PosixFilePermission write, PosixFilePermission execute) {
-    if (action.implies(FsAction.READ)) {
-      out.add(read);
-    }
-    if (action.implies(FsAction.WRITE)) {
-      out.add(write);
-    }
-    if (action.implies(FsAction.EXECUTE)) {
-      out.add(execute);
-    }
+    return PosixFilePermissions.fromString(permission.toString()); // FsPermission prints "rwxr-x---"
   }
 }
