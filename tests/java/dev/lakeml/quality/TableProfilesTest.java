@@ -75,7 +75,7 @@ class TableProfilesTest {
     assertEquals(3, lh.read(TableProfiles.TABLE).count(), "one row per column of the version");
 
     // A crash between the commit and the caller seeing it: storing the same version again is a no-op.
-    profiles.store(T, v0, "r3", new java.sql.Timestamp(0), first.columns());
+    profiles.store(T, v0, "r3", new java.sql.Timestamp(0), first.columns(), Map.of());
     assertEquals(3, lh.read(TableProfiles.TABLE).count(), "idempotent: the transaction id names table and version");
 
     // The next version gets its own profile.
@@ -92,6 +92,103 @@ class TableProfilesTest {
     lh.write(lh.read(TableProfiles.TABLE).filter("table_version <> " + v1), TableProfiles.TABLE, Lakehouse.Write.overwrite(), Map.of("run_id", "rewrite"));
     assertFalse(profiles.profiledSince(T, v1), "v1's profile rows are gone, though its append is still in the log");
     assertTrue(profiles.profiledSince(T, v0), "from the rows");
+  }
+
+  /** Flights {@code from .. to - 1}, as {@link #flights}. */
+  Dataset<Row> flights(long from, long to) {
+    return flights((int) to).filter("id >= " + from);
+  }
+
+  /** How ops.table_profiles' newest commit says the profile was computed: the version merged from, or null when whole. */
+  static Object mergedFrom(Lakehouse lh) {
+    return lh.lastCommitInfo(TableProfiles.TABLE, "profiled_table").orElseThrow().get("profile_merged_from_version");
+  }
+
+  /** A profile equal to Deequ's over the whole version: exact statistics equal, quantiles within Deequ's approximation. */
+  static void assertSameProfile(List<ColumnProfile> whole, List<ColumnProfile> actual, String what) {
+    assertEquals(whole.size(), actual.size(), what);
+    for (int i = 0; i < whole.size(); i++) {
+      ColumnProfile w = whole.get(i);
+      ColumnProfile a = actual.get(i);
+      String msg = what + ", column " + w.column() + ": " + a + " vs whole " + w;
+      assertEquals(w.column(), a.column(), msg);
+      assertEquals(w.rows(), a.rows(), msg);
+      assertEquals(w.completeness(), a.completeness(), 1e-12, msg);
+      assertEquals(w.approxDistinct(), a.approxDistinct(), msg); // HyperLogLog registers merge exactly
+      assertEquals(w.min(), a.min(), msg);
+      assertEquals(w.max(), a.max(), msg);
+      if (w.mean() != null) {
+        assertEquals(w.mean(), a.mean(), 1e-9, msg);
+        assertEquals(w.stddev(), a.stddev(), 1e-9, msg);
+      }
+      assertEquals(w.quantiles().keySet(), a.quantiles().keySet(), msg);
+      for (String q : w.quantiles().keySet()) {
+        assertTrue(Math.abs(w.quantiles().get(q) - a.quantiles().get(q)) <= 0.02 * w.rows() + 1e-9, msg); // rank error 1 %, on values 0..n-1
+      }
+      assertEquals(w.topValues(), a.topValues(), msg);
+    }
+  }
+
+  @Test
+  void aVersionThatOnlyAppendedIsProfiledFromTheStoredStatesAndTheAppendedFiles() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    TableProfiles profiles = new TableProfiles(lh, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")));
+    java.nio.file.Path states = java.nio.file.Path.of(profiles.statesDir(T));
+    long v0 = lh.write(flights(100), T, Lakehouse.Write.overwrite(), Map.of("run_id", "r0"));
+    profiles.profile(T, v0, "r0");
+    assertNull(mergedFrom(lh), "the first version is profiled whole");
+
+    // An append: the aggregation pass reads the appended file only, and merges with v0's states.
+    long v1 = lh.write(flights(100, 140), T, Lakehouse.Write.append(), Map.of("run_id", "r1"));
+    List<ColumnProfile> v1Profile = profiles.profile(T, v1, "r1").columns();
+    assertEquals(v0, ((Number) mergedFrom(lh)).longValue());
+    assertEquals(1, ((Number) lh.lastCommitInfo(TableProfiles.TABLE, "profiled_table").orElseThrow().get("profile_files_read")).intValue());
+    assertSameProfile(DeequChecks.profile(lh.read(T, v1), TableProfiles.QUANTILES, TableProfiles.TOP_VALUES), v1Profile, "v1 merged");
+    assertEquals(140, column(profiles.stored(T, v1).orElseThrow(), "delay").rows());
+    assertEquals(139.0, column(profiles.stored(T, v1).orElseThrow(), "delay").max());
+    try (var s = java.nio.file.Files.list(states)) {
+      assertEquals(List.of("v" + v1), s.map(p -> p.getFileName().toString().replaceAll("-.*", "")).toList(), "only the newest version's states are kept");
+    }
+
+    // Two appends in a row, one of them a docs commit: merged too, from v1.
+    lh.write(flights(140, 150), T, Lakehouse.Write.append(), Map.of("run_id", "r2"));
+    lh.spark().sql("ALTER TABLE delta.`" + lh.path(T) + "` SET TBLPROPERTIES ('comment' = 'flights')");
+    long v3 = lh.latestVersion(T);
+    assertSameProfile(DeequChecks.profile(lh.read(T, v3), TableProfiles.QUANTILES, TableProfiles.TOP_VALUES), profiles.profile(T, v3, "r3").columns(), "v3 merged");
+    assertEquals(v1, ((Number) mergedFrom(lh)).longValue());
+
+    // A rewrite (here a DELETE) removes rows the states hold: the version is profiled whole.
+    lh.spark().sql("DELETE FROM delta.`" + lh.path(T) + "` WHERE id < 20");
+    long v4 = lh.latestVersion(T);
+    List<ColumnProfile> v4Profile = profiles.profile(T, v4, "r4").columns();
+    assertNull(mergedFrom(lh), "a DELETE is not an append");
+    assertEquals(130, column(profiles.stored(T, v4).orElseThrow(), "delay").rows());
+    assertEquals(20.0, column(profiles.stored(T, v4).orElseThrow(), "delay").min());
+    assertSameProfile(DeequChecks.profile(lh.read(T, v4), TableProfiles.QUANTILES, TableProfiles.TOP_VALUES), v4Profile, "v4 whole");
+
+    // States that cannot be loaded (a file lost): whole again, with the right figures.
+    try (var s = java.nio.file.Files.walk(states)) {
+      java.nio.file.Path lost = s.filter(p -> p.getFileName().toString().endsWith(".bin")).findFirst().orElseThrow();
+      java.nio.file.Files.delete(lost);
+    }
+    long v5 = lh.write(flights(150, 160), T, Lakehouse.Write.append(), Map.of("run_id", "r5"));
+    List<ColumnProfile> v5Profile = profiles.profile(T, v5, "r5").columns();
+    assertNull(mergedFrom(lh), "a state file is missing");
+    assertSameProfile(DeequChecks.profile(lh.read(T, v5), TableProfiles.QUANTILES, TableProfiles.TOP_VALUES), v5Profile, "v5 whole");
+
+    // Another column: the stored states are of other analyzers, so whole.
+    long v6 = lh.writeAddingColumns(flights(160, 170).withColumn("distance", org.apache.spark.sql.functions.col("id").multiply(2)), T, Lakehouse.Write.append(), Map.of("run_id", "r6"));
+    List<ColumnProfile> v6Profile = profiles.profile(T, v6, "r6").columns();
+    assertNull(mergedFrom(lh), "a column was added");
+    assertEquals(10.0 / 150, column(profiles.stored(T, v6).orElseThrow(), "distance").completeness(), 1e-9);
+    assertSameProfile(DeequChecks.profile(lh.read(T, v6), TableProfiles.QUANTILES, TableProfiles.TOP_VALUES), v6Profile, "v6 whole");
+
+    // An older version asked for later (the profile command) is profiled without touching the newest states.
+    lh.write(lh.read(TableProfiles.TABLE).filter("table_version <> " + v0), TableProfiles.TABLE, Lakehouse.Write.overwrite(), Map.of("run_id", "forget v0"));
+    assertEquals(100, column(profiles.profile(T, v0, "r7"), "delay").rows());
+    try (var s = java.nio.file.Files.list(states)) {
+      assertEquals(List.of("v" + v6), s.map(p -> p.getFileName().toString().replaceAll("-.*", "")).toList());
+    }
   }
 
   @Test

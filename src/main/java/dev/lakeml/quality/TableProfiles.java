@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.Layer;
 import dev.lakeml.delta.TableId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -12,6 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -120,15 +128,107 @@ public final class TableProfiles {
     if (stored.isPresent()) {
       return stored.get();
     }
-    List<ColumnProfile> columns = DeequChecks.profile(lakehouse.read(table, version), QUANTILES, TOP_VALUES);
+    Computed computed = compute(table, version);
     Timestamp now = Timestamp.from(clock.instant());
     if (table.layer() != Layer.OPS) {
-      store(table, version, runId, now, columns);
+      Map<String, Object> how = new LinkedHashMap<>();
+      if (computed.mergedFrom() != null) {
+        how.put("profile_merged_from_version", computed.mergedFrom());
+        how.put("profile_files_read", computed.filesRead());
+      }
+      store(table, version, runId, now, computed.columns(), how);
     }
-    return new Stored(table, version, runId, now, columns);
+    return new Stored(table, version, runId, now, computed.columns());
   }
 
-  void store(TableId table, long version, String runId, Timestamp now, List<ColumnProfile> columns) {
+  /**
+   * A profile as computed: over the whole version ({@code mergedFrom} null), or from the stored
+   * states of version {@code mergedFrom} merged with the rows of the {@code filesRead} data files
+   * appended since.
+   */
+  record Computed(List<ColumnProfile> columns, Long mergedFrom, int filesRead) {}
+
+  /**
+   * Profiles {@code table} at {@code version}, incrementally when it can. The analyzers' states of
+   * each table's newest profiled version are kept in {@link #statesDir} (Deequ's {@code
+   * HdfsStateProvider}, one folder per version, complete once its {@code _SUCCESS} is written).
+   * When every commit since a stored version only appended files ({@link Lakehouse#filesAppended}:
+   * a MERGE that inserted rows, an append, a {@code replaceWhere} that removed nothing), the
+   * aggregation pass reads only the appended files and merges their states with the stored ones
+   * (the top values are still counted over the version). Otherwise (a rewrite, a DELETE, an
+   * OPTIMIZE, other columns, states missing or unreadable) it reads the whole version. Either way
+   * the states of {@code version} are stored when it is the newest profiled, and older folders
+   * removed. Ops tables are profiled whole, without states.
+   */
+  Computed compute(TableId table, long version) {
+    Dataset<Row> data = lakehouse.read(table, version);
+    if (table.layer() == Layer.OPS) {
+      return new Computed(DeequChecks.profile(data, QUANTILES, TOP_VALUES), null, 0);
+    }
+    String key = DeequChecks.stateKey(data.schema(), QUANTILES, TOP_VALUES);
+    Path dir = new Path(statesDir(table));
+    try {
+      FileSystem fs = dir.getFileSystem(lakehouse.spark().sparkContext().hadoopConfiguration());
+      TreeMap<Long, Path> sameAnalyzers = new TreeMap<>();
+      long newest = -1;
+      for (FileStatus f : fs.exists(dir) ? fs.listStatus(dir) : new FileStatus[0]) {
+        Matcher m = STATE_FOLDER.matcher(f.getPath().getName());
+        if (m.matches() && fs.exists(new Path(f.getPath(), "_SUCCESS"))) {
+          newest = Math.max(newest, Long.parseLong(m.group(1)));
+          if (m.group(2).equals(key)) {
+            sameAnalyzers.put(Long.parseLong(m.group(1)), f.getPath());
+          }
+        }
+      }
+      // Only the newest profiled version keeps states: an older one (the profile command) is profiled without.
+      Path save = newest < version ? new Path(dir, "v" + version + "-" + key) : null;
+      String saveTo = save == null ? null : new Path(save, "state").toString();
+      if (save != null) {
+        fs.delete(save, true); // what a killed run left
+      }
+      Map.Entry<Long, Path> base = sameAnalyzers.lowerEntry(version);
+      Optional<List<String>> appended = base == null ? Optional.empty() : lakehouse.filesAppended(table, base.getKey(), version);
+      Computed computed = null;
+      if (appended.isPresent()) {
+        String from = new Path(base.getValue(), "state").toString();
+        computed =
+            DeequChecks.profile(data, QUANTILES, TOP_VALUES, saveTo, from, lakehouse.readFiles(table, appended.get()))
+                .map(columns -> new Computed(columns, base.getKey(), appended.get().size()))
+                .orElse(null);
+        if (computed == null) {
+          System.err.println("lakeml: warning: the stored profile states of " + table + " v" + base.getKey() + " could not be merged; profiling v" + version + " whole");
+          if (save != null) {
+            fs.delete(save, true);
+          }
+        }
+      }
+      if (computed == null) {
+        computed = new Computed(DeequChecks.profile(data, QUANTILES, TOP_VALUES, saveTo, null, null).orElseThrow(), null, 0);
+      }
+      if (save != null) {
+        fs.create(new Path(save, "_SUCCESS"), true).close();
+        for (FileStatus f : fs.listStatus(dir)) {
+          Matcher m = STATE_FOLDER.matcher(f.getPath().getName());
+          if (m.matches() && Long.parseLong(m.group(1)) < version) {
+            fs.delete(f.getPath(), true);
+          }
+        }
+      }
+      return computed;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read or write the profile states of " + table + " in " + dir + " (" + e.getMessage() + "). Check that the lakehouse root is writable; deleting the folder is safe: the next profile then reads the whole version.", e);
+    }
+  }
+
+  /** {@code <root>/_profile_states/<layer>.<table>}: the analyzers' states of the table's newest profile. */
+  public String statesDir(TableId table) {
+    return lakehouse.area("profile_states") + "/" + table;
+  }
+
+  /** {@code v<version>-<key>}: the states of a version, for the analyzers {@link DeequChecks#stateKey} names. */
+  private static final Pattern STATE_FOLDER = Pattern.compile("v(\\d+)-([0-9a-f]+)");
+
+  void store(TableId table, long version, String runId, Timestamp now, List<ColumnProfile> columns, Map<String, Object> how) {
     List<Row> rows = new ArrayList<>();
     for (ColumnProfile c : columns) {
       List<Row> top = new ArrayList<>();
@@ -144,7 +244,13 @@ public final class TableProfiles {
         df,
         TABLE,
         Lakehouse.Write.append().idempotent("lakeml.profile." + table + ".v" + version, 0),
-        Map.of("run_id", runId, "profiled_table", table.toString(), "profiled_version", version));
+        lineage(runId, table, version, how));
+  }
+
+  private static Map<String, Object> lineage(String runId, TableId table, long version, Map<String, Object> how) {
+    Map<String, Object> out = new LinkedHashMap<>(Map.of("run_id", runId, "profiled_table", table.toString(), "profiled_version", version));
+    out.putAll(how);
+    return out;
   }
 
   /** The printed columns of {@link #rows}, in order. */
