@@ -156,7 +156,8 @@ public final class TableProfiles {
    * a MERGE that inserted rows, an append, a {@code replaceWhere} that removed nothing), the
    * aggregation pass reads only the appended files and merges their states with the stored ones
    * (the top values are still counted over the version). Otherwise (a rewrite, a DELETE, an
-   * OPTIMIZE, other columns, states missing or unreadable) it reads the whole version. Either way
+   * OPTIMIZE, other columns, states missing or unreadable, a table with partitions or column
+   * mapping) it reads the whole version. Either way
    * the states of {@code version} are stored when it is the newest profiled, and older folders
    * removed. Ops tables are profiled whole, without states.
    */
