@@ -106,6 +106,20 @@ class IncrementalFeaturesTest {
       new FeaturesJob().run(context(lh, "features-full-2", Map.of("force", "")));
       assertSameRows(lh.read(GOLD), updated, "gold after an update");
 
+      // An analyst's OPTIMIZE compacts silver's files: no row changed, so no gold row is rebuilt; gold
+      // still records the silver version it is up to date with.
+      io.delta.tables.DeltaTable.forPath(spark, lh.path(SILVER)).optimize().executeCompaction();
+      assertTrue(!lh.filesTouched(SILVER, lh.latestVersion(SILVER) - 1, lh.latestVersion(SILVER)).orElseThrow().removed().isEmpty(), "OPTIMIZE rewrote files");
+      long goldBefore = lh.latestVersion(GOLD);
+      StageResult none = new FeaturesJob().run(context(lh, "features-6", Map.of()));
+      assertTrue(none.summary().startsWith("no row of silver.flights changed since v"), none.summary());
+      Map<String, Object> unchanged = lh.lastCommitInfo(GOLD, "source_version").orElseThrow();
+      assertEquals(String.valueOf(lh.latestVersion(SILVER)), String.valueOf(unchanged.get("source_version")), unchanged.toString());
+      assertTrue(!unchanged.containsKey(FeaturesJob.REBUILT_FROM), "no days named as replaced: " + unchanged);
+      assertTrue(lh.commitsAfter(GOLD, goldBefore, lh.latestVersion(GOLD)).orElseThrow().stream().noneMatch(Lakehouse.Commit::dataChange), "no data file added or removed");
+      assertSameRows(lh.read(GOLD), updated, "gold after silver's OPTIMIZE");
+      assertTrue(new FeaturesJob().run(context(lh, "features-6b", Map.of())).status().equals(StageResult.SKIPPED), "then up to date");
+
       // A run killed after its candidate's commit, before publishing: the candidates table no longer
       // holds what gold shows, so the next run rebuilds whole.
       lh.write(lh.read(CANDIDATES), CANDIDATES, Lakehouse.Write.overwrite(), Map.of("run_id", "killed", "source_table", "silver.flights", "source_version", 99));

@@ -177,8 +177,31 @@ public final class Lakehouse {
       writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
     }
     var w = writer;
+    long before = write.replaceWhere() == null ? -1 : versionOrMissing(table);
     commitWithRetry(() -> w.save(path(table)), table, write.mode() == SaveMode.Append);
-    return latestVersion(table);
+    long after = latestVersion(table);
+    if (write.replaceWhere() != null && after == before) {
+      // Delta commits nothing for a replaceWhere that matched no row and wrote none; the lineage of
+      // what was computed (e.g. "up to date with silver vN") still needs a version to say it.
+      commitWithRetry(() -> commitNothing(table, commitInfo), table, true);
+      after = latestVersion(table);
+    }
+    return after;
+  }
+
+  /** A commit with no action but its commitInfo, whose userMetadata is {@code commitInfo} (history: "Manual Update"). */
+  private void commitNothing(TableId table, Map<String, ?> commitInfo) {
+    String conf = "spark.databricks.delta.commitInfo.userMetadata";
+    spark.conf().set(conf, toJson(commitInfo));
+    try {
+      org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table))
+          .startTransaction()
+          .commit(
+              scala.collection.JavaConverters.asScalaBuffer(List.<org.apache.spark.sql.delta.actions.Action>of()).toSeq(),
+              org.apache.spark.sql.delta.DeltaOperations.ManualUpdate$.MODULE$);
+    } finally {
+      spark.conf().unset(conf);
+    }
   }
 
   /**
@@ -416,7 +439,10 @@ public final class Lakehouse {
       return new Write(SaveMode.Overwrite, null, List.of(), null, -1);
     }
 
-    /** Atomically replaces the rows matching {@code predicate}: a rerun replaces, never duplicates. */
+    /**
+     * Atomically replaces the rows matching {@code predicate}: a rerun replaces, never duplicates. Always
+     * makes a version, with the write's commitInfo, even when no row matched and none was written.
+     */
     public static Write replace(String predicate) {
       return new Write(SaveMode.Overwrite, predicate, List.of(), null, -1);
     }

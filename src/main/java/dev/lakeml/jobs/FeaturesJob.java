@@ -77,7 +77,12 @@ public final class FeaturesJob implements Job {
     Optional<Changed> changed = changedSince(ctx, spec, silver, gold, silverVersion, lineage);
     Dataset<Row> features;
     QualityGate.Slice slice = null;
-    if (changed.isPresent()) {
+    if (changed.isPresent() && changed.get().none()) {
+      // No silver row changed (a day whose records were all quarantined, or none): no gold row is
+      // rebuilt. The empty slice still audits and publishes, so gold records the silver version.
+      features = PointInTimeFeatures.build(silverRows.filter(lit(false)), key, spec);
+      slice = new QualityGate.Slice("false", "false");
+    } else if (changed.isPresent()) {
       // Gold rows dated [first, last] are rebuilt from the silver rows their trailing windows read.
       Changed r = changed.get();
       Column day = expr(spec.eventDate()).cast("date");
@@ -90,7 +95,7 @@ public final class FeaturesJob implements Job {
       features = PointInTimeFeatures.build(silverRows, key, spec);
     }
     Map<String, Object> published = lineage;
-    if (changed.isPresent()) {
+    if (changed.isPresent() && !changed.get().none()) {
       // Which rows this commit replaced: train reads it to tell whether its windows changed.
       published = new LinkedHashMap<>(lineage);
       published.put(REBUILT_FROM, changed.get().first().toString());
@@ -132,7 +137,7 @@ public final class FeaturesJob implements Job {
         rows,
         String.format(
             "%s -> audited %s v%d -> published %s v%d%s, %,d quarantined%s; %,d old ledger rows dropped",
-            changed.map(r -> String.format("rows dated %s..%s rebuilt (%s v%d changed rows dated %s since v%d, in %d files)", r.first(), r.last(), silver, silverVersion, r.first() + ".." + r.lastChanged(), r.from(), r.files()))
+            changed.map(r -> r.none() ? String.format("no row of %s changed since v%d: nothing rebuilt", silver, r.from()) : String.format("rows dated %s..%s rebuilt (%s v%d changed rows dated %s since v%d, in %d files)", r.first(), r.last(), silver, silverVersion, r.first() + ".." + r.lastChanged(), r.from(), r.files()))
                 .orElse(String.format("%,d rows from %s v%d", c.rows(), silver, silverVersion)),
             ctx.gold(spec.candidatesTable()), c.candidateVersion(), gold, c.version(), changed.isPresent() ? String.format(" (%,d rows)", c.rows()) : "",
             c.quarantined(), spec.profile() ? String.format("; profiled in %.1fs", profiled) : "", dropped));
@@ -144,6 +149,15 @@ public final class FeaturesJob implements Job {
    * and the days whose trailing windows of up to {@code window} days reach back into them).
    */
   record Changed(long from, int files, LocalDate first, LocalDate lastChanged, int window) {
+    /** Silver's commits since {@code from} changed no row: no gold row is rebuilt. */
+    static Changed none(long from, int files) {
+      return new Changed(from, files, null, null, 0);
+    }
+
+    boolean none() {
+      return first == null;
+    }
+
     LocalDate last() {
       return lastChanged.plusDays(window);
     }
@@ -156,9 +170,10 @@ public final class FeaturesJob implements Job {
    * newest candidate that is not the one gold published (a failed audit, a run killed after its
    * candidate); a data commit without lineage on gold or candidates since (an analyst's DELETE);
    * silver refined with another spec or other dimensions since (so unchanged silver rows would be
-   * annotated differently); silver rewritten whole; or silver's changes unreadable or empty (a gap in
-   * its log, deletion vectors, partitioning, column mapping, a file VACUUM removed, a changed row
-   * without an event date, no row changed).
+   * annotated differently); silver rewritten whole; or silver's changes unreadable (a gap in its log,
+   * deletion vectors, partitioning, column mapping, a file VACUUM removed, a changed row without an
+   * event date). When silver's commits since changed no row (an OPTIMIZE, a MERGE that rewrote a
+   * file with the same rows), {@link Changed#none}: gold's rows stay as they are.
    *
    * <p>Otherwise the silver rows that changed since gold's {@code source_version} are those of the data
    * files the commits in between added that are not in the files they removed, and the other way
@@ -189,6 +204,10 @@ public final class FeaturesJob implements Job {
         || !sameRefinement(lh.lineageAtOrBefore(silver, from), lh.lineageAtOrBefore(silver, silverVersion))) {
       return Optional.empty();
     }
+    Optional<List<Lakehouse.Commit>> commits = lh.commitsAfter(silver, from, silverVersion);
+    if (commits.isPresent() && commits.get().stream().noneMatch(Lakehouse.Commit::dataChange)) {
+      return Optional.of(Changed.none(from, 0)); // compactions (OPTIMIZE) and metadata only: the same rows
+    }
     Optional<Lakehouse.FilesChanged> files = lh.filesTouched(silver, from, silverVersion);
     if (files.isEmpty() || files.get().added().isEmpty() && files.get().removed().isEmpty()) {
       return Optional.empty();
@@ -213,8 +232,11 @@ public final class FeaturesJob implements Job {
     } catch (Exception e) { // a file removed since `from` that VACUUM has deleted (Spark's AnalysisException): rebuild whole
       return Optional.empty();
     }
-    if (span.isNullAt(0) || (!span.isNullAt(2) && span.getLong(2) > 0)) {
-      return Optional.empty();
+    if (!span.isNullAt(2) && span.getLong(2) > 0) {
+      return Optional.empty(); // a changed row without an event date: its gold day is unknown
+    }
+    if (span.isNullAt(0)) {
+      return Optional.of(Changed.none(from, files.get().added().size() + files.get().removed().size()));
     }
     int window = spec.trailing().stream().mapToInt(PipelineSpec.Trailing::days).max().orElse(0);
     return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), localDate(span.get(0)), localDate(span.get(1)), window));
