@@ -24,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Real process kills: {@code lakeml ingest} runs as a child JVM and is SIGKILLed mid-pull (while a
  * request is in flight), after landing, inside the bronze write tasks, and after the bronze commit
  * but before the streaming checkpoint; each rerun goes on from the wreck. Bronze and the
- * reconciliation must equal an uninterrupted run's.
+ * reconciliation must equal an uninterrupted run's. JUnit tag {@code crash}, with
+ * {@code CrashSafetyTest}: run by {@code scripts/test-crash} (a step of {@code .ci/run}), not by the
+ * default suite.
  */
+@Tag("crash")
 class IngestKillTest {
   static final LocalDate FROM = LocalDate.of(2001, 1, 5);
   static final LocalDate TO = LocalDate.of(2001, 1, 7);
