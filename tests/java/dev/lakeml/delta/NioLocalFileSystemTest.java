@@ -59,6 +59,11 @@ class NioLocalFileSystemTest {
       assertEquals(new FsPermission(Short.parseShort(mode, 8)), fs.getFileStatus(file).getPermission(), mode + " as Hadoop reads it back");
     }
     assertEquals("rwxr-x---", PosixFilePermissions.toString(NioLocalFileSystem.posix(new FsPermission((short) 0750))));
+    // A missing file: an IOException as with Hadoop's chmod, of the type Hadoop's file systems use for it.
+    org.apache.hadoop.fs.Path missing = new org.apache.hadoop.fs.Path(dir.resolve("missing.txt").toUri());
+    NioLocalFileSystem.Raw raw = new NioLocalFileSystem.Raw();
+    raw.initialize(URI.create("file:///"), new Configuration());
+    assertThrows(java.io.FileNotFoundException.class, () -> raw.setPermission(missing, new FsPermission((short) 0644)));
   }
 
   @Test

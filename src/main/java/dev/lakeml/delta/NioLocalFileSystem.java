@@ -50,7 +50,11 @@ public class NioLocalFileSystem extends LocalFileSystem {
         super.setPermission(p, permission);
         return;
       }
-      view.setPermissions(posix(permission));
+      try {
+        view.setPermissions(posix(permission));
+      } catch (java.nio.file.NoSuchFileException e) { // Hadoop's file systems say FileNotFoundException
+        throw (java.io.FileNotFoundException) new java.io.FileNotFoundException("File " + p + " does not exist").initCause(e);
+      }
     }
 
     /**
