@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>JUnit tag {@code crash}: not in the default suite (two whole pipeline runs in child JVMs take
  * over 5 minutes even with 2 kills). {@code scripts/test-crash} (a step of {@code .ci/run}) plans 31
  * kills over all five stages, of which at least 30 land (the last stage's last point may find it
- * already done). Run alone without those settings ({@code mvn test -Dlakeml.test.groups=crash}) it
+ * already done). Run alone without those settings ({@code mvn test -Dlakeml.test.groups=crash -Dlakeml.test.excludedGroups=}) it
  * kills twice, in refine and train (the stages with the most commits). {@code lakeml.crash.seed}
  * picks the points.
  */

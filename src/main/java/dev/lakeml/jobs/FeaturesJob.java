@@ -78,7 +78,7 @@ public final class FeaturesJob implements Job {
     Dataset<Row> features;
     QualityGate.Slice slice = null;
     if (changed.isPresent() && changed.get().none()) {
-      // No silver row changed (a day whose records were all quarantined, or none): no gold row is
+      // No silver row changed (an OPTIMIZE, a MERGE that rewrote the same rows): no gold row is
       // rebuilt. The empty slice still audits and publishes, so gold records the silver version.
       features = PointInTimeFeatures.build(silverRows.filter(lit(false)), key, spec);
       slice = new QualityGate.Slice("false", "false");
@@ -150,8 +150,8 @@ public final class FeaturesJob implements Job {
    */
   record Changed(long from, int files, LocalDate first, LocalDate lastChanged, int window) {
     /** Silver's commits since {@code from} changed no row: no gold row is rebuilt. */
-    static Changed none(long from, int files) {
-      return new Changed(from, files, null, null, 0);
+    static Changed none(long from) {
+      return new Changed(from, 0, null, null, 0);
     }
 
     boolean none() {
@@ -206,7 +206,7 @@ public final class FeaturesJob implements Job {
     }
     Optional<List<Lakehouse.Commit>> commits = lh.commitsAfter(silver, from, silverVersion);
     if (commits.isPresent() && commits.get().stream().noneMatch(Lakehouse.Commit::dataChange)) {
-      return Optional.of(Changed.none(from, 0)); // compactions (OPTIMIZE) and metadata only: the same rows
+      return Optional.of(Changed.none(from)); // compactions (OPTIMIZE) and metadata only: the same rows
     }
     Optional<Lakehouse.FilesChanged> files = lh.filesTouched(silver, from, silverVersion);
     if (files.isEmpty() || files.get().added().isEmpty() && files.get().removed().isEmpty()) {
@@ -236,7 +236,7 @@ public final class FeaturesJob implements Job {
       return Optional.empty(); // a changed row without an event date: its gold day is unknown
     }
     if (span.isNullAt(0)) {
-      return Optional.of(Changed.none(from, files.get().added().size() + files.get().removed().size()));
+      return Optional.of(Changed.none(from));
     }
     int window = spec.trailing().stream().mapToInt(PipelineSpec.Trailing::days).max().orElse(0);
     return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), localDate(span.get(0)), localDate(span.get(1)), window));
