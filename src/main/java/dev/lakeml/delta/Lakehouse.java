@@ -191,14 +191,22 @@ public final class Lakehouse {
 
   /** A commit with no action but its commitInfo, whose userMetadata is {@code commitInfo} (history: "Manual Update"). */
   private void commitNothing(TableId table, Map<String, ?> commitInfo) {
+    withUserMetadata(
+        commitInfo,
+        () ->
+            org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table))
+                .startTransaction()
+                .commit(
+                    scala.collection.JavaConverters.asScalaBuffer(List.<org.apache.spark.sql.delta.actions.Action>of()).toSeq(),
+                    org.apache.spark.sql.delta.DeltaOperations.ManualUpdate$.MODULE$));
+  }
+
+  /** Runs {@code commit} with {@code commitInfo} as the userMetadata of the Delta commits it makes (the session setting Delta reads). */
+  private void withUserMetadata(Map<String, ?> commitInfo, Runnable commit) {
     String conf = "spark.databricks.delta.commitInfo.userMetadata";
     spark.conf().set(conf, toJson(commitInfo));
     try {
-      org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table))
-          .startTransaction()
-          .commit(
-              scala.collection.JavaConverters.asScalaBuffer(List.<org.apache.spark.sql.delta.actions.Action>of()).toSeq(),
-              org.apache.spark.sql.delta.DeltaOperations.ManualUpdate$.MODULE$);
+      commit.run();
     } finally {
       spark.conf().unset(conf);
     }
@@ -218,25 +226,21 @@ public final class Lakehouse {
     for (String c : read(table).columns()) {
       set.put("`" + c + "`", "s.`" + c + "`");
     }
-    String conf = "spark.databricks.delta.commitInfo.userMetadata";
     commitWithRetry(
-        () -> {
-          spark.conf().set(conf, toJson(commitInfo));
-          try {
-            DeltaTable.forPath(spark, path(table))
-                .as("t")
-                .merge(changes.as("s"), on)
-                .whenMatched("NOT (" + keep + ")")
-                .delete()
-                .whenMatched()
-                .updateExpr(set)
-                .whenNotMatched(keep)
-                .insertExpr(set)
-                .execute();
-          } finally {
-            spark.conf().unset(conf);
-          }
-        },
+        () ->
+            withUserMetadata(
+                commitInfo,
+                () ->
+                    DeltaTable.forPath(spark, path(table))
+                        .as("t")
+                        .merge(changes.as("s"), on)
+                        .whenMatched("NOT (" + keep + ")")
+                        .delete()
+                        .whenMatched()
+                        .updateExpr(set)
+                        .whenNotMatched(keep)
+                        .insertExpr(set)
+                        .execute()),
         table,
         false);
     return latestVersion(table);
