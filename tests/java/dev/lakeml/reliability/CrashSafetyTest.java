@@ -142,10 +142,10 @@ class CrashSafetyTest {
     assertTrue(!killedBeforeScore || runs.getOrDefault("interrupted", 0L) > 0, "killed runs are recorded as interrupted: " + runs);
     String figures =
         String.format(
-            "crash-safety: %d kills (seed %d) %s, %d runs finished before their kill point, %d tables compared, rows lost %d, rows extra %d, ops.runs %s, %.0fs%n  points: %s",
+            "crash-safety: %d kills (seed %d) %s, %d runs finished before their kill point, %d tables compared, rows lost %d, rows extra %d, ops.runs %s, %.0fs%n  points: %s%n",
             landed, seed, killedIn, finishedBeforeKill, diff.size(), lost, extra, runs,
             (System.nanoTime() - t0) / 1e9, points);
-    System.out.println(figures);
+    System.out.print(figures);
     Path report = TestSpark.projectDir().resolve("target/crash-safety.txt");
     Files.createDirectories(report.getParent());
     Files.writeString(report, figures);
