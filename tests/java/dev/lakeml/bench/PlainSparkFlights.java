@@ -54,6 +54,9 @@ public final class PlainSparkFlights {
             .config("spark.ui.enabled", "false")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
+            // As lakeml's Sessions: the local file system without a chmod or readlink process per file.
+            .config("spark.hadoop.fs.file.impl", dev.lakeml.delta.NioLocalFileSystem.class.getName())
+            .config("spark.hadoop.fs.AbstractFileSystem.file.impl", dev.lakeml.delta.NioLocalFileSystem.Fs.class.getName())
             .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     // As lakeml's Sessions: list the pages' paths in a few tasks per core, not one task per page.
