@@ -117,6 +117,49 @@ class IncrementalRefineTest {
   }
 
   @Test
+  void aPullOfNewKeysOnlyDoesNotReadBronzesHistory() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    fixture = new RequeueTest();
+    fixture.dir = dir;
+    spec = fixture.spec();
+    bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
+    fixture.writeBronze(lh, spec);
+    new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
+    // Bronze v0's data files: the history a pull of new keys has no need to read.
+    Path bronzeDir = Path.of(lh.path(bronze));
+    List<Path> history;
+    try (var files = java.nio.file.Files.list(bronzeDir)) {
+      history = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).toList();
+    }
+    assertTrue(!history.isEmpty());
+    String later = "2001-02-02 00:00:00";
+    List<Row> pull =
+        List.of(
+            record("page-5.json", later, 0, "40", RequeueTest.flight(40, "ORD", 700)),
+            record("page-5.json", later, 1, "41", RequeueTest.flight(41, "ZZZ", 700)), // quarantined
+            record("page-5.json", later, 2, "42", RequeueTest.flight(42, "JFK", 800)));
+    lh.write(spark.createDataFrame(pull, RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+    Path away = dir.resolve("bronze-history");
+    java.nio.file.Files.createDirectories(away);
+    for (Path f : history) {
+      java.nio.file.Files.move(f, away.resolve(f.getFileName()));
+    }
+    StageResult merged;
+    try {
+      merged = new RefineJob().run(fixture.context(lh, spec, "refine-2", Map.of()));
+    } finally {
+      for (Path f : history) {
+        java.nio.file.Files.move(away.resolve(f.getFileName()), f);
+      }
+    }
+    assertTrue(merged.summary().contains("3 bronze records appended since v0 (") && merged.summary().contains("files) -> 3 keys changed"), merged.summary());
+    Lakehouse full = TestSpark.freshLakehouse();
+    full.write(lh.read(bronze), bronze, Lakehouse.Write.overwrite(), Map.of("run_id", "copy"));
+    new RefineJob().run(fixture.context(full, spec, "refine-full", Map.of()));
+    assertSameRows(full, lh);
+  }
+
+  @Test
   void aBronzeCommitThatIsNotAnAppendMeansAFullRecompute() throws Exception {
     Lakehouse lh = TestSpark.freshLakehouse();
     refinedThenPulledAgain(lh);

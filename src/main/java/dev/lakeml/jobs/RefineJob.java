@@ -19,6 +19,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * Bronze to silver, plus the dimension tables the silver lookups need. Silver is computed from a
@@ -124,7 +125,6 @@ public final class RefineJob implements Job {
     if (files.isEmpty()) {
       return Optional.empty();
     }
-    Dataset<Row> bronze = lh.read(ctx.bronze(), bronzeVersion);
     Dataset<Row> added = lh.readFiles(ctx.bronze(), files.get());
     Dataset<Row> current = lh.read(silver, lh.latestVersion(silver));
     Dataset<Row> holders =
@@ -134,11 +134,23 @@ public final class RefineJob implements Job {
                 lh.read(quarantine, lh.latestVersion(quarantine))
                     .filter(col("record_key").isNotNull())
                     .select(col("record_key").as("_k"), col("source_file").as("_source_file"), col("record_index").as("_record_index")));
-    Dataset<Row> fileTimes = bronze.select(col("source_file").as("_source_file"), col("file_modified_at").as("_file_modified_at")).distinct();
-    Dataset<Row> winners = Refiner.newWinners(Refiner.parseBronze(added, spec.recordSchema()), holders, fileTimes, spec.key());
-    Refiner.Output out = Refiner.refine(winners, spec, dims);
-    Dataset<Row> annotated = out.annotated().persist();
+    // The increment is parsed once, and its keys looked up in table and quarantine once: the
+    // winners' plan uses both several times.
+    Dataset<Row> parsed = Refiner.parseBronze(added, spec.recordSchema()).persist();
+    Dataset<Row> held = Refiner.holdersOf(parsed, holders, spec.key()).persist();
+    Dataset<Row> annotated = null;
     try {
+      // Only the files of keys already held need their times. A day of new keys holds none: then
+      // bronze's history is not read at all.
+      Dataset<Row> fileTimes =
+          lh.read(ctx.bronze(), bronzeVersion).select(col("source_file").as("_source_file"), col("file_modified_at").as("_file_modified_at"));
+      fileTimes =
+          held.count() == 0
+              ? fileTimes.limit(0)
+              : fileTimes.join(functions.broadcast(held.select("_source_file").distinct()), "_source_file").distinct();
+      Dataset<Row> winners = Refiner.newWinners(parsed, held, fileTimes, spec.key());
+      Refiner.Output out = Refiner.refine(winners, spec, dims);
+      annotated = out.annotated().persist();
       Refiner.Changes changes = Refiner.changes(out, spec.key());
       String key = "`" + spec.key() + "`";
       Dataset<Row> after =
@@ -164,7 +176,11 @@ public final class RefineJob implements Job {
               added.count(), from, files.get().size(), changes.table().count(), silver, c.version(), c.rows(), c.quarantined(), quarantine,
               rows.get(quarantine.toString())));
     } finally {
-      annotated.unpersist();
+      if (annotated != null) {
+        annotated.unpersist();
+      }
+      held.unpersist();
+      parsed.unpersist();
     }
   }
 

@@ -242,6 +242,15 @@ public final class Refiner {
   }
 
   /**
+   * The rows of {@code holders} ({@code _k}, {@code _source_file}, {@code _record_index}: who holds
+   * each key now, see {@link #newWinners}) whose key is among the non-null keys of the parsed
+   * increment: the only holders {@link #newWinners} compares with.
+   */
+  public static Dataset<Row> holdersOf(Dataset<Row> parsed, Dataset<Row> holders, String key) {
+    return holders.join(parsed.filter(col(key).isNotNull()).select(col(key).cast("string").as("_k")).distinct(), "_k");
+  }
+
+  /**
    * The parsed records of an increment that {@link #dedupe} would keep were it run on everything
    * read so far: per key, the newest copy among the increment's and the key's current holder (the
    * row in the table or its quarantine table, with the {@code _file_modified_at} of its file) by
@@ -255,7 +264,7 @@ public final class Refiner {
     Column[] order = {col("_k"), col("_source_file"), col("_record_index"), col("_file_modified_at")};
     Dataset<Row> contenders =
         keyed.select(order).withColumn("_new", lit(true))
-            .unionByName(holders.join(keyed.select("_k"), "_k").join(fileTimes, "_source_file").select(order).withColumn("_new", lit(false)));
+            .unionByName(holdersOf(parsed, holders, key).join(fileTimes, "_source_file").select(order).withColumn("_new", lit(false)));
     // Last, _new: a holder with the same file and position is the same record, already merged into
     // the quarantine table by a run killed before its silver merge; the rerun must still apply it.
     Column[] newestCopy = newestFirst();
