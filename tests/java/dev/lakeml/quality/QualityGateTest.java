@@ -207,6 +207,25 @@ class QualityGateTest {
   }
 
   @Test
+  void historyMetricsComeFromTheSamePassAsTheDatasetRules() {
+    QualityGate gate = new QualityGate(TestSpark.freshLakehouse(), "m", java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC));
+    List<CheckSpec> rules =
+        List.of(
+            spec("delay_nulls_steady", Rule.NULL_RATE_JUMP, Action.WARN, "delay", null, 0.05),
+            spec("distance_nulls_steady", Rule.NULL_RATE_JUMP, Action.WARN, "distance", null, 0.05),
+            spec("some_rows", Rule.ROW_COUNT, Action.FAIL, null, 1.0, null));
+    Dataset<Row> rows = flights(f(1, "ORD", "JFK", 700, null), f(2, "ORD", "LAX", 900, 5), f(3, "JFK", "ORD", 700, null), f(4, "LAX", "SFO", 300, 1));
+    QualityGate.Verdict v = gate.audit(T, RowRules.annotate(rows, rules, Map.of()), rows, rules);
+    assertEquals(Map.of("row_count", 4.0, "null_rate(delay)", 0.5, "null_rate(distance)", 0.0), v.metrics());
+    assertTrue(v.outcomes().stream().allMatch(CheckOutcome::passed), v.outcomes().toString());
+
+    Dataset<Row> none = flights();
+    QualityGate.Verdict empty = gate.audit(T, RowRules.annotate(none, rules, Map.of()), none, rules);
+    assertEquals(Map.of("row_count", 0.0, "null_rate(delay)", 0.0, "null_rate(distance)", 0.0), empty.metrics(), "no rows: a null rate of 0");
+    assertTrue(empty.blocked(), "row_count broke its minimum");
+  }
+
+  @Test
   void retentionDropsOldRowsButKeepsTheBaselines() {
     Lakehouse lh = TestSpark.freshLakehouse();
     MutableClock clock = new MutableClock(NOW);

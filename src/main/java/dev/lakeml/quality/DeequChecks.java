@@ -32,12 +32,18 @@ import scala.collection.JavaConverters;
 final class DeequChecks {
   private DeequChecks() {}
 
-  /** Verdicts of the {@link CheckSpec.Kind#DATASET} rules in {@code specs}; {@code now} dates freshness. */
-  static List<CheckOutcome> verify(Dataset<Row> data, List<CheckSpec> specs, Instant now) {
+  /** The verdicts of the dataset rules, and the metrics the history rules compare over versions. */
+  record Verified(List<CheckOutcome> outcomes, Map<String, Double> metrics) {}
+
+  /**
+   * Verdicts of the {@link CheckSpec.Kind#DATASET} rules in {@code specs} ({@code now} dates
+   * freshness), and the metrics of the history rules: {@code row_count} always, {@code
+   * null_rate(col)} for each column a {@code null_rate_jump} rule watches. Deequ computes them
+   * together: one aggregation pass over {@code data}, plus one grouping pass per set of columns a
+   * uniqueness rule names.
+   */
+  static Verified verify(Dataset<Row> data, List<CheckSpec> specs, Instant now) {
     List<CheckSpec> dataset = specs.stream().filter(s -> s.kind() == CheckSpec.Kind.DATASET).toList();
-    if (dataset.isEmpty()) {
-      return List.of();
-    }
     Dataset<Row> input = data;
     for (CheckSpec s : dataset) {
       if (s.rule() == CheckSpec.Rule.FRESHNESS) {
@@ -52,9 +58,24 @@ final class DeequChecks {
     for (CheckSpec spec : dataset) {
       checks.put(toDeequ(spec), spec);
     }
+    var size = new com.amazon.deequ.analyzers.Size(Option.empty());
+    Map<String, com.amazon.deequ.analyzers.Analyzer<?, ?>> measured = new LinkedHashMap<>();
+    measured.put("row_count", size);
+    for (CheckSpec r : specs) {
+      if (r.rule() == CheckSpec.Rule.NULL_RATE_JUMP) {
+        measured.putIfAbsent(
+            AnomalyRules.metricName(r),
+            new com.amazon.deequ.analyzers.Compliance(
+                "null_rate " + r.column(), "`" + r.column().replace("`", "``") + "` IS NULL", Option.empty(),
+                scala.collection.immutable.List$.MODULE$.empty(), Option.empty()));
+      }
+    }
     var builder = new VerificationSuite().onData(input);
     for (Check c : checks.keySet()) {
       builder = builder.addCheck(c);
+    }
+    for (var a : measured.values()) {
+      builder = builder.addRequiredAnalyzer(requiredAnalyzer(a));
     }
     VerificationResult result = builder.run();
     Map<Check, CheckResult> results = JavaConverters.mapAsJavaMap(result.checkResults());
@@ -78,7 +99,21 @@ final class DeequChecks {
       String message = passed ? "ok: " + metric : String.join("; ", messages) + " (measured " + metric + ", allowed " + bounds + ")";
       out.add(new CheckOutcome(spec.name(), spec.rule(), spec.action(), passed, metric, null, message));
     }
-    return out;
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Map<Object, Metric<?>> metrics = (Map) JavaConverters.mapAsJavaMap(result.metrics());
+    Double rowsMetric = metricValue(Option.apply(metrics.get(size)));
+    double rows = rowsMetric == null ? 0 : rowsMetric;
+    Map<String, Double> values = new LinkedHashMap<>();
+    for (Map.Entry<String, com.amazon.deequ.analyzers.Analyzer<?, ?>> e : measured.entrySet()) {
+      Double v = metricValue(Option.apply(metrics.get(e.getValue())));
+      values.put(e.getKey(), e.getValue() == size ? rows : rows == 0 || v == null ? 0.0 : v); // a null rate of no rows is 0
+    }
+    return new Verified(out, values);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static com.amazon.deequ.analyzers.Analyzer<?, Metric<?>> requiredAnalyzer(com.amazon.deequ.analyzers.Analyzer<?, ?> a) {
+    return (com.amazon.deequ.analyzers.Analyzer) a;
   }
 
   /** One constraint Deequ suggests for a column, with Deequ's own code for it and its reason. */

@@ -1,10 +1,6 @@
 package dev.lakeml.quality;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import dev.lakeml.config.CheckSpec;
 import dev.lakeml.delta.Lakehouse;
@@ -14,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -80,8 +75,9 @@ public final class QualityGate {
         outcomes.add(new CheckOutcome(r.name(), r.rule(), r.action(), n == 0, (double) n, n, message));
       }
     }
-    outcomes.addAll(DeequChecks.verify(valid, rules, clock.instant()));
-    Map<String, Double> metrics = measure(valid, rules);
+    DeequChecks.Verified verified = DeequChecks.verify(valid, rules, clock.instant());
+    outcomes.addAll(verified.outcomes());
+    Map<String, Double> metrics = verified.metrics();
     for (CheckSpec r : rules) {
       if (r.kind() == CheckSpec.Kind.HISTORY) {
         String metric = AnomalyRules.metricName(r);
@@ -184,28 +180,6 @@ public final class QualityGate {
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
     long quarantined = slice == null ? rejected.count() : lakehouse.read(quarantine, qv).count();
     return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, quarantined, cv, verdict);
-  }
-
-  /** row_count always; null_rate(col) for each column a null_rate_jump rule watches. One pass. */
-  private static Map<String, Double> measure(Dataset<Row> valid, List<CheckSpec> rules) {
-    List<String> names = new ArrayList<>();
-    List<Column> aggs = new ArrayList<>();
-    names.add("row_count");
-    aggs.add(count(lit(1)));
-    for (CheckSpec r : rules) {
-      if (r.rule() == CheckSpec.Rule.NULL_RATE_JUMP && !names.contains(AnomalyRules.metricName(r))) {
-        names.add(AnomalyRules.metricName(r));
-        aggs.add(sum(when(col(r.column()).isNull(), 1).otherwise(0)));
-      }
-    }
-    Row row = valid.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
-    Map<String, Double> out = new LinkedHashMap<>();
-    double rows = row.getLong(0);
-    out.put("row_count", rows);
-    for (int i = 1; i < names.size(); i++) {
-      out.put(names.get(i), rows == 0 ? 0.0 : ((Number) row.get(i)).doubleValue() / rows);
-    }
-    return out;
   }
 
   private String readersSee(TableId table) {
