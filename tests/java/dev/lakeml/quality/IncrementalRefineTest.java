@@ -64,15 +64,32 @@ class IncrementalRefineTest {
 
   /** Bronze v0 refined (silver and quarantine), then {@link #nextPull} appended as bronze v1; returns silver's version. */
   long refinedThenPulledAgain(Lakehouse lh) throws Exception {
+    refined(lh);
+    long silverVersion = lh.latestVersion(SILVER);
+    pull(lh, nextPull());
+    return silverVersion;
+  }
+
+  /** Bronze v0 written and refined (silver and quarantine). */
+  void refined(Lakehouse lh) throws Exception {
     fixture = new RequeueTest();
     fixture.dir = dir;
     spec = fixture.spec();
     bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
     fixture.writeBronze(lh, spec);
     new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
-    long silverVersion = lh.latestVersion(SILVER);
-    lh.write(spark.createDataFrame(nextPull(), RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
-    return silverVersion;
+  }
+
+  void pull(Lakehouse lh, List<Row> records) {
+    lh.write(spark.createDataFrame(records, RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+  }
+
+  /** Another lakehouse whose silver was refined whole from {@code lh}'s bronze: what a merge must give. */
+  Lakehouse refinedWhole(Lakehouse lh) {
+    Lakehouse full = TestSpark.freshLakehouse();
+    full.write(lh.read(bronze), bronze, Lakehouse.Write.overwrite(), Map.of("run_id", "copy"));
+    new RefineJob().run(fixture.context(full, spec, "refine-full", Map.of()));
+    return full;
   }
 
   @Test
@@ -87,10 +104,7 @@ class IncrementalRefineTest {
     assertEquals(1L, ((Number) lh.lastCommitInfo(SILVER, "source_version").orElseThrow().get("source_version")).longValue());
     assertEquals("MERGE", lh.history(SILVER).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"));
 
-    // The same bronze, refined whole in another lakehouse.
-    Lakehouse full = TestSpark.freshLakehouse();
-    full.write(lh.read(bronze), TableId.of(Layer.BRONZE, spec.bronzeTable()), Lakehouse.Write.overwrite(), Map.of("run_id", "copy"));
-    new RefineJob().run(fixture.context(full, spec, "refine-full", Map.of()));
+    Lakehouse full = refinedWhole(lh);
     assertSameRows(full, lh);
     Row r5 = lh.read(SILVER).filter("id = 5").first();
     assertEquals(1234, ((Number) r5.getAs("distance")).intValue(), "the re-pulled copy replaced the old one");
@@ -119,12 +133,7 @@ class IncrementalRefineTest {
   @Test
   void aPullOfNewKeysOnlyDoesNotReadBronzesHistory() throws Exception {
     Lakehouse lh = TestSpark.freshLakehouse();
-    fixture = new RequeueTest();
-    fixture.dir = dir;
-    spec = fixture.spec();
-    bronze = TableId.of(Layer.BRONZE, spec.bronzeTable());
-    fixture.writeBronze(lh, spec);
-    new RefineJob().run(fixture.context(lh, spec, "refine-1", Map.of()));
+    refined(lh);
     // Bronze v0's data files: the history a pull of new keys has no need to read.
     Path bronzeDir = Path.of(lh.path(bronze));
     List<Path> history;
@@ -133,12 +142,12 @@ class IncrementalRefineTest {
     }
     assertTrue(!history.isEmpty());
     String later = "2001-02-02 00:00:00";
-    List<Row> pull =
+    pull(
+        lh,
         List.of(
             record("page-5.json", later, 0, "40", RequeueTest.flight(40, "ORD", 700)),
             record("page-5.json", later, 1, "41", RequeueTest.flight(41, "ZZZ", 700)), // quarantined
-            record("page-5.json", later, 2, "42", RequeueTest.flight(42, "JFK", 800)));
-    lh.write(spark.createDataFrame(pull, RequeueTest.BRONZE), bronze, Lakehouse.Write.append(), Map.of("run_id", "ingest-2"));
+            record("page-5.json", later, 2, "42", RequeueTest.flight(42, "JFK", 800))));
     Path away = dir.resolve("bronze-history");
     java.nio.file.Files.createDirectories(away);
     for (Path f : history) {
@@ -153,10 +162,7 @@ class IncrementalRefineTest {
       }
     }
     assertTrue(merged.summary().contains("3 bronze records appended since v0 (") && merged.summary().contains("files) -> 3 keys changed"), merged.summary());
-    Lakehouse full = TestSpark.freshLakehouse();
-    full.write(lh.read(bronze), bronze, Lakehouse.Write.overwrite(), Map.of("run_id", "copy"));
-    new RefineJob().run(fixture.context(full, spec, "refine-full", Map.of()));
-    assertSameRows(full, lh);
+    assertSameRows(refinedWhole(lh), lh);
   }
 
   @Test
