@@ -223,6 +223,11 @@ class QualityGateTest {
     QualityGate.Verdict empty = gate.audit(T, RowRules.annotate(none, rules, Map.of()), none, rules);
     assertEquals(Map.of("row_count", 0.0, "null_rate(delay)", 0.0, "null_rate(distance)", 0.0), empty.metrics(), "no rows: a null rate of 0");
     assertTrue(empty.blocked(), "row_count broke its minimum");
+
+    // Deequ reports a failed read as a failed metric; the audit says so instead of counting 0 rows.
+    Dataset<Row> unreadable = rows.filter("raise_error('page 7 is unreadable') IS NULL");
+    LakemlException e = assertThrows(LakemlException.class, () -> gate.audit(T, rows, unreadable, rules));
+    assertTrue(e.getMessage().startsWith("Could not read the rows to audit: ") && e.getMessage().contains("page 7 is unreadable"), e.getMessage());
   }
 
   @Test

@@ -101,8 +101,15 @@ final class DeequChecks {
     }
     @SuppressWarnings({"unchecked", "rawtypes"})
     Map<Object, Metric<?>> metrics = (Map) JavaConverters.mapAsJavaMap(result.metrics());
-    Double rowsMetric = metricValue(Option.apply(metrics.get(size)));
-    double rows = rowsMetric == null ? 0 : rowsMetric;
+    Metric<?> sizeMetric = metrics.get(size);
+    if (sizeMetric == null || sizeMetric.value().isFailure()) {
+      // Deequ reports a failed scan as a failed metric: say so, rather than record 0 rows.
+      Throwable cause = sizeMetric == null ? null : sizeMetric.value().failed().get();
+      throw new dev.lakeml.LakemlException(
+          "Could not read the rows to audit" + (cause == null ? "" : ": " + cause.getMessage()) + ". Nothing was committed; fix the cause and run the stage again.",
+          cause);
+    }
+    double rows = ((Number) sizeMetric.value().get()).doubleValue();
     Map<String, Double> values = new LinkedHashMap<>();
     for (Map.Entry<String, com.amazon.deequ.analyzers.Analyzer<?, ?>> e : measured.entrySet()) {
       Double v = metricValue(Option.apply(metrics.get(e.getValue())));
