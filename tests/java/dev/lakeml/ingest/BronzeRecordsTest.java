@@ -30,20 +30,18 @@ class BronzeRecordsTest {
     return TestSpark.session().createDataFrame(rows, PAGES);
   }
 
+  /** Pages of every kind: valid, empty, truncated, not JSON, without records, with records that are not objects. */
+  static final String[] ODD_PAGES = {
+        "{\"page\":1,\"request\":{\"date\":\"2001-01-01\"},\"records\":[{\"id\":1,\"delay\":3},{\"id\":2,\"delay\":\"late\"}]}",
+        "{\"page\":2,\"records\":[]}",
+        "{\"page\":3,\"records\":[{\"id\":3}",
+        "<html><body>502 Bad Gateway</body></html>",
+        "{\"page\":4,\"items\":[{\"id\":4}]}",
+        "{\"page\":5,\"records\":[7, null, {\"id\":5}]}"};
+
   @Test
   void everyRecordOfEveryPageIsKeptWithItsProvenance() {
-    Dataset<Row> out =
-        BronzeRecords.fromPages(
-            pages(
-                "{\"page\":1,\"request\":{\"date\":\"2001-01-01\"},\"records\":[{\"id\":1,\"delay\":3},{\"id\":2,\"delay\":\"late\"}]}",
-                "{\"page\":2,\"records\":[]}",
-                "{\"page\":3,\"records\":[{\"id\":3}",
-                "<html><body>502 Bad Gateway</body></html>",
-                "{\"page\":4,\"items\":[{\"id\":4}]}",
-                "{\"page\":5,\"records\":[7, null, {\"id\":5}]}"),
-            "api",
-            "records",
-            "id");
+    Dataset<Row> out = BronzeRecords.fromPages(pages(ODD_PAGES), "api", "records", "id");
     Map<String, Row> bySource =
         out.collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("source_file") + "#" + r.getAs("record_index"), r -> r));
     // page 1: two records, the second with a wrong type is still a valid bronze record (silver judges types)
@@ -68,5 +66,38 @@ class BronzeRecordsTest {
     assertNull(bySource.get("file:/landing/p5.json#2").getAs("corrupt_reason"));
     assertEquals(8, out.count(), "2 + 0 + 1 + 1 + 1 + 3 rows");
     assertEquals(64, ((String) r1.getAs("payload_sha256")).length());
+  }
+
+  /** The ingest's reconciliation counts each page without exploding it; the counts must be those of the exploded rows. */
+  @Test
+  void pageFactsCountWhatFromPagesMakesOfEachPage() {
+    // And a page the strict parse rejects (its page number is not a number) whose records a lenient scan still finds.
+    String[] bodies = java.util.Arrays.copyOf(ODD_PAGES, ODD_PAGES.length + 1);
+    bodies[ODD_PAGES.length] = "{\"page\":\"six\",\"records\":[{\"id\":6},{\"id\":7}]}";
+    Dataset<Row> pages = pages(bodies);
+    Map<String, String> fromRows =
+        BronzeRecords.fromPages(pages, "api", "records", "id")
+            .groupBy("source_file")
+            .agg(
+                org.apache.spark.sql.functions.expr("count(*)").as("rows"),
+                org.apache.spark.sql.functions.expr("count_if(record_index IS NOT NULL AND corrupt_reason IS NULL)").as("written"),
+                org.apache.spark.sql.functions.expr("count_if(record_index IS NOT NULL AND corrupt_reason IS NOT NULL)").as("rescued"),
+                org.apache.spark.sql.functions.expr("count_if(record_index IS NULL)").as("quarantined_pages"),
+                org.apache.spark.sql.functions.expr("max(page_number)").as("last_page"))
+            .collectAsList().stream()
+            .collect(Collectors.toMap(r -> r.getString(0), r -> r.get(1) + " " + r.get(2) + " " + r.get(3) + " " + r.get(4) + " " + r.get(5)));
+    Map<String, Row> facts =
+        BronzeRecords.pageFacts(pages, "records").collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("source_file"), r -> r));
+    assertEquals(7, facts.size(), "every page, the empty one too");
+    for (Map.Entry<String, Row> e : facts.entrySet()) {
+      Row f = e.getValue();
+      String counted = f.getAs("rows") + " " + f.getAs("written") + " " + f.getAs("rescued") + " " + f.getAs("quarantined_pages") + " " + f.getAs("last_page");
+      assertEquals(fromRows.getOrDefault(e.getKey(), "0 0 0 0 2"), counted, e.getKey());
+    }
+    assertEquals("3 1 2 0 5", fromRows.get("file:/landing/p5.json"));
+    assertEquals("1 0 0 1 null", fromRows.get("file:/landing/p6.json"));
+    // The lenient scan's array lengths: a page the strict parse rejected keeps its count (p6).
+    assertEquals(List.of(2L, 0L, 0L, 0L, 0L, 3L, 2L),
+        java.util.stream.IntStream.range(0, 7).mapToObj(i -> (Long) facts.get("file:/landing/p" + i + ".json").getAs("scanned")).toList());
   }
 }

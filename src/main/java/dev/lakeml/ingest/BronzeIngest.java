@@ -1,13 +1,6 @@
 package dev.lakeml.ingest;
 
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.expr;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.when;
 
 import dev.lakeml.LakemlException;
 import dev.lakeml.delta.Lakehouse;
@@ -158,82 +151,65 @@ public final class BronzeIngest {
       Request req, String appId, Dataset<Row> pages, long batchId, PullCursor[] cursor, List<Long> versions,
       List<IngestReconciliation> accounts, long[] counts) {
     TableId bronze = req.bronze();
-    // Per page: the records array's length by a JSON scan, apart from the parse that explodes it.
-    Dataset<Row> pageCounts =
-        pages.select(
-            col("source_file"),
-            coalesce(expr("json_array_length(get_json_object(body, '$." + req.recordsField() + "'))"), lit(0)).cast("long").as("scanned"));
+    // The per-page counts come from the pages (cached by the caller), counted without exploding
+    // them; only the write explodes them into records. Caching the records for the counts and the
+    // write to share cost more than the counts' own parse of the pages (BENCHMARKS.md).
     Dataset<Row> records = BronzeRecords.fromPages(pages, req.sourceName(), req.recordsField(), req.idField());
-    records.persist();
     // The crash-test hook runs inside the write's tasks, after they opened their data files.
     Dataset<Row> toWrite = PausePoints.armed("bronze-write") ? records.filter(pauseInWriteTasks().apply(col("source_name"))) : records;
-    try {
-      Dataset<Row> perPage =
-          records
-              .groupBy("source_file")
-              .agg(
-                  count("*").as("rows"),
-                  count(when(col("record_index").isNotNull().and(col("corrupt_reason").isNull()), 1)).as("written"),
-                  count(when(col("record_index").isNotNull().and(col("corrupt_reason").isNotNull()), 1)).as("rescued"),
-                  count(when(col("record_index").isNull(), 1)).as("quarantined_pages"),
-                  max("page_number").as("last_page"))
-              .join(pageCounts, "source_file");
-      List<Row> facts = perPage.collectAsList();
-      long rows = 0, written = 0, rescued = 0, qPages = 0, qRecords = 0, read = 0;
-      Map<String, long[]> byWindow = new TreeMap<>(); // window -> {pages, last page}
-      for (Row f : facts) {
-        long scanned = f.getLong(f.fieldIndex("scanned"));
-        long quarantined = f.getLong(f.fieldIndex("quarantined_pages"));
-        rows += f.getLong(f.fieldIndex("rows"));
-        written += f.getLong(f.fieldIndex("written"));
-        rescued += f.getLong(f.fieldIndex("rescued"));
-        qPages += quarantined;
-        qRecords += quarantined > 0 ? scanned : 0;
-        read += scanned;
-        long[] w = byWindow.computeIfAbsent(windowOf(f.getString(f.fieldIndex("source_file"))), k -> new long[2]);
-        w[0]++;
-        Object lastPage = f.get(f.fieldIndex("last_page"));
-        w[1] = Math.max(w[1], lastPage == null ? 0 : ((Number) lastPage).longValue());
-      }
-      PullCursor next = cursor[0];
-      for (Map.Entry<String, long[]> e : byWindow.entrySet()) {
-        String window = e.getKey();
-        PullCursor.Window before = next.windows().get(window);
-        long pagesNow = (before == null ? 0 : before.pages()) + e.getValue()[0];
-        long lastPage = Math.max(before == null ? 0 : before.lastPage(), e.getValue()[1]);
-        next = next.with(window, new PullCursor.Window(pagesNow, lastPage, req.landing().complete(window, pagesNow)));
-      }
+    List<Row> facts = BronzeRecords.pageFacts(pages, req.recordsField()).collectAsList();
+    long rows = 0, written = 0, rescued = 0, qPages = 0, qRecords = 0, read = 0;
+    Map<String, long[]> byWindow = new TreeMap<>(); // window -> {pages, last page}
+    for (Row f : facts) {
+      long scanned = f.getLong(f.fieldIndex("scanned"));
+      long quarantined = f.getLong(f.fieldIndex("quarantined_pages"));
+      rows += f.getLong(f.fieldIndex("rows"));
+      written += f.getLong(f.fieldIndex("written"));
+      rescued += f.getLong(f.fieldIndex("rescued"));
+      qPages += quarantined;
+      qRecords += quarantined > 0 ? scanned : 0;
+      read += scanned;
+      long[] w = byWindow.computeIfAbsent(windowOf(f.getString(f.fieldIndex("source_file"))), k -> new long[2]);
+      w[0]++;
+      Object lastPage = f.get(f.fieldIndex("last_page"));
+      w[1] = Math.max(w[1], lastPage == null ? 0 : ((Number) lastPage).longValue());
+    }
+    PullCursor next = cursor[0];
+    for (Map.Entry<String, long[]> e : byWindow.entrySet()) {
+      String window = e.getKey();
+      PullCursor.Window before = next.windows().get(window);
+      long pagesNow = (before == null ? 0 : before.pages()) + e.getValue()[0];
+      long lastPage = Math.max(before == null ? 0 : before.lastPage(), e.getValue()[1]);
+      next = next.with(window, new PullCursor.Window(pagesNow, lastPage, req.landing().complete(window, pagesNow)));
+    }
 
-      Map<String, Object> info = new TreeMap<>();
-      info.put("run_id", req.runId());
-      info.put("ingest_batch", batchId);
-      info.put("source", req.sourceName());
-      info.put(PullCursor.KEY, next.toMap());
-      info.put("reconciliation", Map.of("pages", (long) facts.size(), "records_read", read, "written", written,
-          "rescued", rescued, "quarantined_pages", qPages, "quarantined_records", qRecords));
-      long before = lakehouse.versionOrMissing(bronze);
-      long version = lakehouse.write(toWrite, bronze, Lakehouse.Write.append().idempotent(appId, batchId), info);
-      boolean replayed = version == before; // committed before a crash: Delta skipped it
-      long committed = replayed ? rows : committedRows(bronze, version);
-      PausePoints.reach("bronze-committed");
-      IngestReconciliation account =
-          new IngestReconciliation(req.runId(), req.sourceName(), batchId, version, replayed, facts.size(), read,
-              written, rescued, qPages, qRecords, committed);
-      account.record(lakehouse);
-      accounts.add(account);
-      if (!account.balanced()) {
-        throw new LakemlException("Cannot ingest " + req.sourceName() + ": the records of " + account.describe()
-            + " do not add up (see ops.ingest_reconciliation). Bronze v" + version
-            + " holds the batch as committed; report this with the batch's source files.");
-      }
-      if (!replayed) {
-        cursor[0] = next;
-        counts[0] += rows;
-        counts[1] += rescued + qPages;
-        versions.add(version);
-      }
-    } finally {
-      records.unpersist();
+    Map<String, Object> info = new TreeMap<>();
+    info.put("run_id", req.runId());
+    info.put("ingest_batch", batchId);
+    info.put("source", req.sourceName());
+    info.put(PullCursor.KEY, next.toMap());
+    info.put("reconciliation", Map.of("pages", (long) facts.size(), "records_read", read, "written", written,
+        "rescued", rescued, "quarantined_pages", qPages, "quarantined_records", qRecords));
+    long before = lakehouse.versionOrMissing(bronze);
+    long version = lakehouse.write(toWrite, bronze, Lakehouse.Write.append().idempotent(appId, batchId), info);
+    boolean replayed = version == before; // committed before a crash: Delta skipped it
+    long committed = replayed ? rows : committedRows(bronze, version);
+    PausePoints.reach("bronze-committed");
+    IngestReconciliation account =
+        new IngestReconciliation(req.runId(), req.sourceName(), batchId, version, replayed, facts.size(), read,
+            written, rescued, qPages, qRecords, committed);
+    account.record(lakehouse);
+    accounts.add(account);
+    if (!account.balanced()) {
+      throw new LakemlException("Cannot ingest " + req.sourceName() + ": the records of " + account.describe()
+          + " do not add up (see ops.ingest_reconciliation). Bronze v" + version
+          + " holds the batch as committed; report this with the batch's source files.");
+    }
+    if (!replayed) {
+      cursor[0] = next;
+      counts[0] += rows;
+      counts[1] += rescued + qPages;
+      versions.add(version);
     }
   }
 
