@@ -87,4 +87,30 @@ class RefinerTest {
     assertEquals(6, (int) a.getAs("delay"), "same modification time: the greater file name wins");
     assertEquals(a, b);
   }
+
+  /** Rows with a null key part are all kept, however many share a file; keyed copies collapse to the newest. */
+  @Test
+  void dedupeKeepsEveryRowWithANullKeyPart() {
+    StructType schema = new StructType().add("a", DataTypes.LongType).add("b", DataTypes.StringType).add("_file_modified_at", DataTypes.TimestampType)
+        .add("_source_file", DataTypes.StringType).add("_record_index", DataTypes.IntegerType);
+    Timestamp t1 = Timestamp.valueOf("2001-01-01 00:00:00");
+    Timestamp t2 = Timestamp.valueOf("2001-01-02 00:00:00");
+    Dataset<Row> rows =
+        TestSpark.session().createDataFrame(
+            List.of(
+                RowFactory.create(1L, "x", t1, "f1", 0), RowFactory.create(1L, "x", t2, "f2", 0), // a re-pull: f2 wins
+                RowFactory.create(1L, "y", t1, "f1", 1),
+                RowFactory.create(null, "x", t1, "f1", 2), RowFactory.create(null, "x", t1, "f1", 2), RowFactory.create(null, "x", t2, "f2", 1),
+                RowFactory.create(2L, null, t1, "f1", 3), RowFactory.create(2L, null, t1, "f1", 4),
+                RowFactory.create(null, null, t1, "f1", 5)),
+            schema);
+    List<String> one = Refiner.dedupe(rows, "a").filter("a IS NULL").orderBy("_source_file", "_record_index").select("_source_file").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertEquals(List.of("f1", "f1", "f1", "f2"), one, "every row without a key, duplicates too");
+    assertEquals(2, Refiner.dedupe(rows, "a").filter("a IS NOT NULL").count(), "key 1 (three copies) and key 2 (two): one row each");
+    Dataset<Row> two = Refiner.dedupe(rows, List.of("a", "b"));
+    assertEquals(2, two.filter("a = 1 AND b = 'x'").count() + two.filter("a = 1 AND b = 'y'").count());
+    assertEquals("f2", two.filter("a = 1 AND b = 'x'").first().getAs("_source_file"), "the newest copy");
+    assertEquals(6, two.filter("a IS NULL OR b IS NULL").count(), "every row with a null key part");
+    assertEquals(8, two.count());
+  }
 }
