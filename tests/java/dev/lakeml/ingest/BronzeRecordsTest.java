@@ -1,5 +1,6 @@
 package dev.lakeml.ingest;
 
+import static org.apache.spark.sql.functions.expr;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,11 +80,11 @@ class BronzeRecordsTest {
         BronzeRecords.fromPages(pages, "api", "records", "id")
             .groupBy("source_file")
             .agg(
-                org.apache.spark.sql.functions.expr("count(*)").as("rows"),
-                org.apache.spark.sql.functions.expr("count_if(record_index IS NOT NULL AND corrupt_reason IS NULL)").as("written"),
-                org.apache.spark.sql.functions.expr("count_if(record_index IS NOT NULL AND corrupt_reason IS NOT NULL)").as("rescued"),
-                org.apache.spark.sql.functions.expr("count_if(record_index IS NULL)").as("quarantined_pages"),
-                org.apache.spark.sql.functions.expr("max(page_number)").as("last_page"))
+                expr("count(*)").as("rows"),
+                expr("count_if(record_index IS NOT NULL AND corrupt_reason IS NULL)").as("written"),
+                expr("count_if(record_index IS NOT NULL AND corrupt_reason IS NOT NULL)").as("rescued"),
+                expr("count_if(record_index IS NULL)").as("quarantined_pages"),
+                expr("max(page_number)").as("last_page"))
             .collectAsList().stream()
             .collect(Collectors.toMap(r -> r.getString(0), r -> r.get(1) + " " + r.get(2) + " " + r.get(3) + " " + r.get(4) + " " + r.get(5)));
     Map<String, Row> facts =
