@@ -14,8 +14,9 @@ import org.apache.spark.sql.Row;
  * estimator; the calls into the library live in {@link XGBoostLibrary}, reached only after {@link
  * #requireOnClasspath} passed.
  *
- * <p>Fixed here, not in the spec: one XGBoost worker per training task with {@code nthread = 1}
- * ({@code spark.task.cpus} must be ≥ nthread), the tracker on the driver's host ({@code
+ * <p>Fixed here, not in the spec: one XGBoost worker per core Spark offers ({@link #workers}), each a
+ * training task with {@code nthread = 1} ({@code spark.task.cpus} must be ≥ nthread, and stays 1 so
+ * every other stage keeps one task per core), the tracker on the driver's host ({@code
  * spark.driver.host}, loopback locally), and XGBoost's native categoricals: each categorical is one
  * slot holding its index, typed {@code c} ({@link #featureTypes}), so trees split on sets of
  * categories. Its {@code missing} stays NaN: nulls are imputed or indexed before, and the pipeline
@@ -41,6 +42,18 @@ final class XGBoost {
   static ProbabilisticClassifier<?, ?, ?> classifier(String modelName, long seed, int categorical, int numeric) {
     requireOnClasspath(XGBoost.class.getClassLoader(), "train " + modelName + " with model.estimator = xgboost");
     return XGBoostLibrary.classifier(seed, featureTypes(categorical, numeric));
+  }
+
+  /**
+   * The number of XGBoost workers for a session whose default parallelism is {@code parallelism}
+   * (local[n]: n; a cluster: the executors' cores): one per core, so training uses the machine as
+   * the other stages do. Its workers run as one barrier stage, which needs that many free task
+   * slots at once. The model depends on how the rows are split between workers, so a model trained
+   * on a cluster differs a little from one trained locally on the same rows; the number is saved
+   * with the model (its {@code numWorkers} param).
+   */
+  static int workers(int parallelism) {
+    return Math.max(1, parallelism);
   }
 
   /**

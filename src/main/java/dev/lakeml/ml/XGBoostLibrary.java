@@ -24,11 +24,12 @@ final class XGBoostLibrary {
     x.setSeed(seed);
     x.setFeatureTypes(featureTypes);
     SparkSession.getActiveSession()
-        .map(s -> s.conf().getOption("spark.driver.host"))
         .foreach(
-            h -> {
-              if (h.isDefined()) {
-                x.setRabitTrackerHostIp(h.get());
+            s -> {
+              x.setNumWorkers(XGBoost.workers(s.sparkContext().defaultParallelism()));
+              scala.Option<String> host = s.conf().getOption("spark.driver.host");
+              if (host.isDefined()) {
+                x.setRabitTrackerHostIp(host.get());
               }
               return null;
             });

@@ -49,8 +49,8 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
 
   /**
    * The bins of every input on {@code data} (the training window: what the model learned from): one
-   * pass for the quantiles, one per categorical for the top categories, one to count the slots.
-   * Cache {@code data} before calling.
+   * aggregation for the quantiles, one grouped count for the top categories of every categorical,
+   * one to count the slots. Each reads {@code data} again, so a scan of a table needs no cache.
    */
   public static List<ReferenceBins> inputs(Dataset<Row> data, List<String> numeric, List<String> categorical, int bins, int topCategories) {
     return compute(data, numeric, NUMERIC, categorical, bins, topCategories);
@@ -60,7 +60,8 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
    * The bins of the prediction, {@link #PREDICTION_COLUMN} of {@code scored}: one pass for the
    * quantiles, one to count. Called with the evaluation window, scored out of sample, so the
    * reference is what the model predicts on rows it has not seen, as every scored batch is (on its
-   * own training rows a model predicts more confidently). Cache {@code scored} before calling.
+   * own training rows a model predicts more confidently). Cache {@code scored} when it is costly to
+   * compute.
    */
   public static ReferenceBins prediction(Dataset<Row> scored, int bins) {
     return compute(scored, List.of(PREDICTION_COLUMN), PREDICTION, List.of(), bins, 0).get(0);
@@ -73,18 +74,23 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
       for (int i = 1; i < bins; i++) {
         probabilities[i - 1] = (double) i / bins;
       }
-      Dataset<Row> asDouble = data.select(quantiled.stream().map(c -> col(c).cast("double").as(c)).toArray(Column[]::new));
-      double[][] quantiles = asDouble.stat().approxQuantile(quantiled.toArray(new String[0]), probabilities, 0.001);
+      // Spark SQL's percentile_approx: the same QuantileSummaries as Dataset.stat().approxQuantile
+      // at relative error 1 / 1000, as one codegen'd aggregate instead of a treeAggregate over
+      // every row converted to a Row. NaN counts as missing (slot() bins it so), as null does.
+      List<Column> quantiles = new ArrayList<>();
+      for (String c : quantiled) {
+        Column x = col(c).cast("double");
+        quantiles.add(functions.percentile_approx(functions.nanvl(x, functions.lit(null).cast("double")), functions.lit(probabilities), functions.lit(1000)));
+      }
+      Row q = data.agg(quantiles.get(0), quantiles.subList(1, quantiles.size()).toArray(new Column[0])).first();
       for (int i = 0; i < quantiled.size(); i++) {
-        out.add(new ReferenceBins(quantiled.get(i), quantiledKind, distinct(quantiles[i]), List.of(), null));
+        List<Double> edges = q.isNullAt(i) ? List.of() : q.getList(i);
+        out.add(new ReferenceBins(quantiled.get(i), quantiledKind, distinct(edges), List.of(), null));
       }
     }
-    for (String c : categorical) {
-      List<String> top = new ArrayList<>();
-      for (Row r : data.filter(col(c).isNotNull()).groupBy(col(c).cast("string").as(c)).count().orderBy(col("count").desc(), col(c)).limit(topCategories).collectAsList()) {
-        top.add(r.getString(0));
-      }
-      out.add(new ReferenceBins(c, CATEGORICAL, new double[0], List.copyOf(top), null));
+    List<List<String>> tops = topCategories(data, categorical, topCategories);
+    for (int i = 0; i < categorical.size(); i++) {
+      out.add(new ReferenceBins(categorical.get(i), CATEGORICAL, new double[0], tops.get(i), null));
     }
     List<long[]> counts = count(data, out);
     List<ReferenceBins> counted = new ArrayList<>();
@@ -95,31 +101,51 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
     return counted;
   }
 
-  /** Counts {@code data} into each reference's slots in one aggregation pass. */
+  /**
+   * The {@code top} most frequent non-null values of each of {@code categorical} (as strings; ties
+   * by value), from one grouped count of (column, value) pairs over {@code data}.
+   */
+  private static List<List<String>> topCategories(Dataset<Row> data, List<String> categorical, int top) {
+    List<List<String>> out = new ArrayList<>();
+    if (categorical.isEmpty()) {
+      return out;
+    }
+    List<List<Row>> byColumn = new ArrayList<>();
+    List<Column> pairs = new ArrayList<>();
+    for (int i = 0; i < categorical.size(); i++) {
+      byColumn.add(new ArrayList<>());
+      pairs.add(functions.struct(functions.lit(i).as("c"), col(categorical.get(i)).cast("string").as("v")));
+    }
+    Dataset<Row> values = data.select(functions.explode(functions.array(pairs.toArray(new Column[0]))).as("p")).select("p.c", "p.v");
+    Dataset<Row> counted = values.filter(col("v").isNotNull()).groupBy("c", "v").count();
+    for (Row r : counted.orderBy(col("c"), col("count").desc(), col("v")).collectAsList()) {
+      byColumn.get(r.getInt(0)).add(r);
+    }
+    for (List<Row> rows : byColumn) {
+      out.add(rows.stream().limit(top).map(r -> r.getString(1)).toList());
+    }
+    return out;
+  }
+
+  /**
+   * Counts {@code data} into each reference's slots in one aggregation: every row gives one
+   * (reference, slot) pair per reference, grouped and counted. One count per slot as its own
+   * aggregate would pass Spark's limit of fields for whole-stage code generation (100) with a
+   * dozen inputs, and run several times slower.
+   */
   public static List<long[]> count(Dataset<Row> data, List<ReferenceBins> references) {
-    if (references.isEmpty()) {
-      return List.of();
-    }
-    List<Column> slots = new ArrayList<>();
-    for (int i = 0; i < references.size(); i++) {
-      slots.add(references.get(i).slot().as("s" + i));
-    }
-    Dataset<Row> slotted = data.select(slots.toArray(new Column[0]));
-    List<Column> aggs = new ArrayList<>();
-    for (int i = 0; i < references.size(); i++) {
-      for (int s = 0; s < references.get(i).slots(); s++) {
-        aggs.add(functions.count_if(col("s" + i).equalTo(s)));
-      }
-    }
-    Row r = slotted.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
     List<long[]> out = new ArrayList<>();
-    int k = 0;
-    for (ReferenceBins b : references) {
-      long[] c = new long[b.slots()];
-      for (int s = 0; s < c.length; s++) {
-        c[s] = r.getLong(k++);
-      }
-      out.add(c);
+    if (references.isEmpty()) {
+      return out;
+    }
+    List<Column> pairs = new ArrayList<>();
+    for (int i = 0; i < references.size(); i++) {
+      pairs.add(functions.struct(functions.lit(i).as("r"), references.get(i).slot().as("s")));
+      out.add(new long[references.get(i).slots()]);
+    }
+    Dataset<Row> slotted = data.select(functions.explode(functions.array(pairs.toArray(new Column[0]))).as("p")).select("p.r", "p.s");
+    for (Row r : slotted.groupBy("r", "s").count().collectAsList()) {
+      out.get(r.getInt(0))[r.getInt(1)] = r.getLong(2);
     }
     return out;
   }
@@ -132,10 +158,10 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
     return n;
   }
 
-  private static double[] distinct(double[] edges) {
+  private static double[] distinct(List<Double> edges) {
     LinkedHashSet<Double> seen = new LinkedHashSet<>();
-    for (double e : edges) {
-      if (!Double.isNaN(e)) {
+    for (Double e : edges) {
+      if (e != null && !e.isNaN()) {
         seen.add(e);
       }
     }
