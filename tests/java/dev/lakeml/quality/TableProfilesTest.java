@@ -191,6 +191,35 @@ class TableProfilesTest {
     }
   }
 
+  /**
+   * The min and max come from each column's quantile digest. It compresses what it holds, and is
+   * merged across partitions, yet keeps the smallest and largest values exactly: 200,000 shuffled
+   * values in 4 partitions, against Spark's own min and max. A NaN is left out of a floating-point
+   * column's digest, so its min and max are those of its numbers.
+   */
+  @Test
+  void minAndMaxAreExactOverACompressedDigest() {
+    Dataset<Row> rows =
+        spark
+            .range(200_000)
+            .repartition(4)
+            .selectExpr(
+                "CAST((id * 7919) % 200000 - 1000 AS INT) AS delay",
+                "CASE WHEN id % 1000 = 7 THEN double('NaN') ELSE CAST((id * 7919) % 200000 AS DOUBLE) / 7.0 + 0.125 END AS rate",
+                "CASE WHEN id % 3 = 0 THEN NULL ELSE id * 13 END AS sparse");
+    Row expected =
+        rows.selectExpr("min(delay)", "max(delay)", "min(nanvl(rate, NULL))", "max(nanvl(rate, NULL))", "min(sparse)", "max(sparse)").first();
+    assertEquals(200, rows.filter("isnan(rate)").count());
+    List<ColumnProfile> profile = DeequChecks.profile(rows, TableProfiles.QUANTILES, TableProfiles.TOP_VALUES);
+    String[] names = {"delay", "rate", "sparse"};
+    for (int i = 0; i < names.length; i++) {
+      String name = names[i];
+      ColumnProfile c = profile.stream().filter(p -> p.column().equals(name)).findFirst().orElseThrow();
+      assertEquals(((Number) expected.get(2 * i)).doubleValue(), c.min(), name + " min");
+      assertEquals(((Number) expected.get(2 * i + 1)).doubleValue(), c.max(), name + " max");
+    }
+  }
+
   @Test
   void profileCommandPrintsTheStoredProfileOrComputesAndStoresIt() {
     Lakehouse lh = TestSpark.freshLakehouse();

@@ -226,7 +226,8 @@ final class DeequChecks {
    * The analyzers of a profile: per column {@code [completeness, distinct, min, max, mean, stddev,
    * histogram]} (null where a type has none) and one {@code ApproxQuantile} per level, which Deequ's
    * state provider can store (its {@code ApproxQuantiles} it cannot); Spark computes the digest of
-   * a column once for all its levels, as they are the same aggregate.
+   * a column once for all its levels, as they are the same aggregate. The min and max are that
+   * digest's levels 0 and 1: exact, not approximate.
    */
   private record Plan(
       com.amazon.deequ.analyzers.Size size,
@@ -294,12 +295,20 @@ final class DeequChecks {
       a[1] = new com.amazon.deequ.analyzers.ApproxCountDistinct(c, Option.empty());
       List<com.amazon.deequ.analyzers.ApproxQuantile> qs = new ArrayList<>();
       if (numeric) {
-        a[2] = new com.amazon.deequ.analyzers.Minimum(c, Option.empty(), Option.empty());
-        a[3] = new com.amazon.deequ.analyzers.Maximum(c, Option.empty(), Option.empty());
+        // The extremes from the column's quantile digest, which keeps its smallest and largest
+        // values exactly (Spark's QuantileSummaries, through merges too) and is computed anyway:
+        // Deequ's Minimum and Maximum wrap every value in an array first, and cost a third of the
+        // whole pass at 3M rows (4.4 of 12.3 s warm over gold.flight_features).
+        // A NaN has no place in the digest's order: every level of a floating-point column leaves
+        // it out (one condition for all, so they still share one digest).
+        boolean floating = f.dataType() instanceof org.apache.spark.sql.types.DoubleType || f.dataType() instanceof org.apache.spark.sql.types.FloatType;
+        Option<String> ordered = floating ? Option.apply("NOT isnan(`" + c.replace("`", "``") + "`)") : Option.empty();
+        a[2] = new com.amazon.deequ.analyzers.ApproxQuantile(c, 0.0, 0.01, ordered);
+        a[3] = new com.amazon.deequ.analyzers.ApproxQuantile(c, 1.0, 0.01, ordered);
         a[4] = new com.amazon.deequ.analyzers.Mean(c, Option.empty());
         a[5] = new com.amazon.deequ.analyzers.StandardDeviation(c, Option.empty());
         for (double q : quantiles) {
-          qs.add(new com.amazon.deequ.analyzers.ApproxQuantile(c, q, 0.01, Option.empty()));
+          qs.add(new com.amazon.deequ.analyzers.ApproxQuantile(c, q, 0.01, ordered));
         }
       }
       if (categorical && topValues > 0) {
