@@ -110,21 +110,19 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
     if (categorical.isEmpty()) {
       return out;
     }
-    List<List<Row>> byColumn = new ArrayList<>();
-    List<Column> pairs = new ArrayList<>();
-    for (int i = 0; i < categorical.size(); i++) {
-      byColumn.add(new ArrayList<>());
-      pairs.add(functions.struct(functions.lit(i).as("c"), col(categorical.get(i)).cast("string").as("v")));
+    List<Column> values = new ArrayList<>();
+    for (String c : categorical) {
+      values.add(col(c).cast("string"));
+      out.add(new ArrayList<>());
     }
-    Dataset<Row> values = data.select(functions.explode(functions.array(pairs.toArray(new Column[0]))).as("p")).select("p.c", "p.v");
-    Dataset<Row> counted = values.filter(col("v").isNotNull()).groupBy("c", "v").count();
-    for (Row r : counted.orderBy(col("c"), col("count").desc(), col("v")).collectAsList()) {
-      byColumn.get(r.getInt(0)).add(r);
+    Dataset<Row> counted = pairs(data, values).filter(col("v").isNotNull()).groupBy("i", "v").count();
+    for (Row r : counted.orderBy(col("i"), col("count").desc(), col("v")).collectAsList()) {
+      List<String> column = out.get(r.getInt(0));
+      if (column.size() < top) {
+        column.add(r.getString(1));
+      }
     }
-    for (List<Row> rows : byColumn) {
-      out.add(rows.stream().limit(top).map(r -> r.getString(1)).toList());
-    }
-    return out;
+    return out.stream().map(List::copyOf).toList();
   }
 
   /**
@@ -138,16 +136,24 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
     if (references.isEmpty()) {
       return out;
     }
-    List<Column> pairs = new ArrayList<>();
-    for (int i = 0; i < references.size(); i++) {
-      pairs.add(functions.struct(functions.lit(i).as("r"), references.get(i).slot().as("s")));
-      out.add(new long[references.get(i).slots()]);
+    List<Column> slots = new ArrayList<>();
+    for (ReferenceBins b : references) {
+      slots.add(b.slot());
+      out.add(new long[b.slots()]);
     }
-    Dataset<Row> slotted = data.select(functions.explode(functions.array(pairs.toArray(new Column[0]))).as("p")).select("p.r", "p.s");
-    for (Row r : slotted.groupBy("r", "s").count().collectAsList()) {
+    for (Row r : pairs(data, slots).groupBy("i", "v").count().collectAsList()) {
       out.get(r.getInt(0))[r.getInt(1)] = r.getLong(2);
     }
     return out;
+  }
+
+  /** Each row of {@code data} as one row per value: {@code (i, v)}, the index of the value in {@code values} and the value. */
+  private static Dataset<Row> pairs(Dataset<Row> data, List<Column> values) {
+    Column[] structs = new Column[values.size()];
+    for (int i = 0; i < structs.length; i++) {
+      structs[i] = functions.struct(functions.lit(i).as("i"), values.get(i).as("v"));
+    }
+    return data.select(functions.explode(functions.array(structs)).as("p")).select("p.i", "p.v");
   }
 
   public long rows() {
