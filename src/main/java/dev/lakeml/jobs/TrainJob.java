@@ -207,7 +207,7 @@ public final class TrainJob implements Job {
     Column predicted =
         ctx.spec().model().task() == PipelineSpec.Task.REGRESSION
             ? functions.col(dev.lakeml.ml.Regression.PREDICTION)
-            : org.apache.spark.ml.functions.vector_to_array(functions.col(Trainer.PROBABILITY), "float64").getItem(1);
+            : Trainer.positiveProbability();
     return ReferenceBins.prediction(scored.select(predicted.as(ReferenceBins.PREDICTION_COLUMN)), ctx.spec().monitor().bins());
   }
 

@@ -5,7 +5,6 @@ import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.features.PointInTimeFeatures;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -75,11 +74,8 @@ public final class PromotionGate {
     if (!metric.equals("auc") && !metric.equals("pr_auc")) {
       return Regression.metric(scored, label, metric);
     }
-    return new BinaryClassificationEvaluator()
-        .setLabelCol(label)
-        .setRawPredictionCol(Trainer.PROBABILITY)
-        .setMetricName(metric.equals("pr_auc") ? "areaUnderPR" : "areaUnderROC")
-        .evaluate(scored);
+    BinaryMetrics.Metrics m = BinaryMetrics.of(scored, Trainer.positiveProbability(), org.apache.spark.sql.functions.col(label));
+    return metric.equals("pr_auc") ? m.prAuc() : m.auc();
   }
 
   /** The version scoring uses by default: the champion, else the newest registered version. */

@@ -200,7 +200,7 @@ public final class RecordScorer {
     // 3. Gold row expectations, then the model's own pipeline.
     Dataset<Row> scored =
         model.transform(RowRules.annotate(row, spec.gold().expectations(), dimensions))
-            .withColumn("_p", org.apache.spark.ml.functions.vector_to_array(col(Trainer.PROBABILITY), "float64").getItem(1));
+            .withColumn("_p", Trainer.positiveProbability());
     List<Column> out = new ArrayList<>();
     out.add(col("_p"));
     out.add(col(RowRules.REASONS));

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.lit;
 
 import dev.lakeml.features.PointInTimeFeatures;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.functions;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -28,7 +27,7 @@ public final class Scorer {
     Dataset<Row> transformed = model.transform(features);
     java.util.List<org.apache.spark.sql.Column> out = new java.util.ArrayList<>(java.util.List.of(col(key), col(PointInTimeFeatures.EVENT_DATE)));
     if (java.util.Arrays.asList(transformed.columns()).contains(Trainer.PROBABILITY)) {
-      out.add(functions.vector_to_array(col(Trainer.PROBABILITY), "float64").getItem(1).as("probability"));
+      out.add(Trainer.positiveProbability().as("probability"));
       out.add(col("prediction").cast("int").as("prediction"));
     } else {
       out.add(col(Regression.PREDICTION).cast("double").as("prediction"));

@@ -18,8 +18,6 @@ import org.apache.spark.ml.classification.GBTClassifier;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.classification.RandomForestClassifier;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
-import org.apache.spark.mllib.evaluation.BinaryClassificationMetrics;
 import org.apache.spark.ml.feature.Imputer;
 import org.apache.spark.ml.feature.OneHotEncoder;
 import org.apache.spark.ml.feature.SQLTransformer;
@@ -96,9 +94,7 @@ public final class Trainer {
     // Only what the metrics read is cached: not the features, vectors and gold columns of every row.
     Dataset<Row> scored = transformed.select(col(label), col(PROBABILITY), col(PointInTimeFeatures.EVENT_DATE)).persist();
     try {
-      Map<String, Double> overall = evaluate(scored, label);
-      metrics.putAll(overall);
-      metrics.putAll(perMonth(scored, label, overall.get("auc"), evalRows));
+      metrics.putAll(evaluate(scored, label));
       metrics.put("train_rows", (double) trainRows);
       metrics.put("eval_rows", (double) evalRows);
       holdOut.accept(scored);
@@ -116,25 +112,6 @@ public final class Trainer {
     return data.withColumn(
         WEIGHT,
         org.apache.spark.sql.functions.when(col(label).equalTo(1), lit(0.5 / positiveRate)).otherwise(lit(0.5 / (1 - positiveRate))));
-  }
-
-  /**
-   * AUC, rows and positive rate per calendar month of the event date. A month holding every scored
-   * row (a one-month evaluation window) takes {@code overallAuc}, the same rows' AUC, instead of
-   * sorting them again.
-   */
-  static Map<String, Double> perMonth(Dataset<Row> scored, String label, double overallAuc, long rows) {
-    Map<String, Double> out = new LinkedHashMap<>();
-    Dataset<Row> withMonth = scored.withColumn("_month", org.apache.spark.sql.functions.date_format(col(PointInTimeFeatures.EVENT_DATE), "yyyy-MM"));
-    List<Row> months = withMonth.groupBy("_month").agg(org.apache.spark.sql.functions.count(lit(1)), org.apache.spark.sql.functions.avg(col(label))).orderBy("_month").collectAsList();
-    BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator().setLabelCol(label).setRawPredictionCol(PROBABILITY);
-    for (Row m : months) {
-      String key = "month=" + m.getString(0);
-      out.put(key + ".rows", (double) m.getLong(1));
-      out.put(key + ".positive_rate", m.getDouble(2));
-      out.put(key + ".auc", m.getLong(1) == rows ? overallAuc : ev.evaluate(withMonth.filter(col("_month").equalTo(m.getString(0)))));
-    }
-    return out;
   }
 
   /**
@@ -281,34 +258,27 @@ public final class Trainer {
     return nl < 0 ? m : m.substring(0, nl);
   }
 
+  /** The positive class's probability: element 1 of the {@link #PROBABILITY} vector. */
+  public static org.apache.spark.sql.Column positiveProbability() {
+    return functions.vector_to_array(col(PROBABILITY), "float64").getItem(1);
+  }
+
   /**
-   * AUC, PR-AUC and log-loss of scored rows against the label. Both areas come from one {@link
-   * BinaryClassificationMetrics} (one sort of the scores) with the evaluator's default of 1,000
-   * bins: the values {@link BinaryClassificationEvaluator} gives, for one pass instead of two.
+   * AUC, PR-AUC, log-loss and positive rate of scored rows against the label, and each calendar
+   * month's rows, positive rate and AUC (as {@code month=yyyy-MM.auc}), from one {@link
+   * BinaryMetrics} pass.
    */
   public static Map<String, Double> evaluate(Dataset<Row> scored, String label) {
-    Map<String, Double> m = new LinkedHashMap<>();
-    org.apache.spark.api.java.JavaRDD<scala.Tuple2<Object, Object>> scoreAndLabel =
-        scored
-            .select(functions.vector_to_array(col(PROBABILITY), "float64").getItem(1), col(label).cast("double"))
-            .javaRDD()
-            .map(r -> new scala.Tuple2<>(r.getDouble(0), r.getDouble(1)));
-    BinaryClassificationMetrics areas = new BinaryClassificationMetrics(scoreAndLabel.rdd(), new BinaryClassificationEvaluator().getNumBins());
-    try {
-      m.put("auc", areas.areaUnderROC());
-      m.put("pr_auc", areas.areaUnderPR());
-    } finally {
-      areas.unpersist();
+    BinaryMetrics.Grouped m =
+        BinaryMetrics.byGroup(
+            scored, org.apache.spark.sql.functions.date_format(col(PointInTimeFeatures.EVENT_DATE), "yyyy-MM"), positiveProbability(), col(label));
+    Map<String, Double> out = new LinkedHashMap<>(m.all().asMap());
+    for (Map.Entry<String, BinaryMetrics.Metrics> month : m.groups().entrySet()) {
+      String key = "month=" + month.getKey();
+      out.put(key + ".rows", (double) month.getValue().rows());
+      out.put(key + ".positive_rate", month.getValue().positiveRate());
+      out.put(key + ".auc", month.getValue().auc());
     }
-    Row r =
-        scored
-            .withColumn("_p", functions.vector_to_array(col(PROBABILITY), "float64").getItem(1))
-            .selectExpr(
-                "avg(-(" + label + " * ln(greatest(_p, 1e-15)) + (1 - " + label + ") * ln(greatest(1 - _p, 1e-15))))",
-                "avg(" + label + ")")
-            .first();
-    m.put("log_loss", r.getDouble(0));
-    m.put("positive_rate", r.getDouble(1));
-    return m;
+    return out;
   }
 }

@@ -1,12 +1,13 @@
 package dev.lakeml.ml;
 
+import static org.apache.spark.sql.functions.col;
+
 import dev.lakeml.config.PipelineSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -28,7 +29,6 @@ final class Tuner {
     Row rate = fit.selectExpr("avg(`" + label + "`)").first();
     Dataset<Row> weightedFit = Trainer.weighted(fit, label, spec.classWeight(), rate.isNullAt(0) ? 0.5 : rate.getDouble(0)).persist();
     Dataset<Row> validateCached = validate.persist();
-    BinaryClassificationEvaluator ev = new BinaryClassificationEvaluator().setLabelCol(label).setRawPredictionCol(Trainer.PROBABILITY);
     Map<String, Double> metrics = new LinkedHashMap<>();
     Map<String, String> bestParams = null;
     double bestAuc = Double.NEGATIVE_INFINITY;
@@ -37,7 +37,7 @@ final class Tuner {
         Map<String, String> params = new LinkedHashMap<>(spec.params());
         params.putAll(candidate);
         PipelineModel model = Trainer.pipeline(label, spec, params).fit(weightedFit);
-        double auc = ev.evaluate(model.transform(validateCached));
+        double auc = BinaryMetrics.of(model.transform(validateCached), Trainer.positiveProbability(), col(label)).auc();
         metrics.put("tune" + candidate.toString().replace('{', '[').replace('}', ']').replace(" ", "") + ".auc", auc);
         if (auc > bestAuc) { // ties keep the earlier (simpler-listed) candidate
           bestAuc = auc;

@@ -7,8 +7,8 @@ import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 
+import dev.lakeml.ml.BinaryMetrics;
 import java.util.List;
-import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -70,10 +70,7 @@ public record RealizedPerformance(
     Double auc =
         positives == 0 || positives == n
             ? null
-            : new BinaryClassificationEvaluator()
-                .setLabelCol(label)
-                .setRawPredictionCol(ReferenceBins.PREDICTION_COLUMN)
-                .evaluate(scored.withColumn(label, col(label).cast("double")));
+            : BinaryMetrics.of(scored, col(ReferenceBins.PREDICTION_COLUMN), col(label)).auc();
     return new RealizedPerformance(n, auc, sumP / n, (double) positives / n, gap / n);
   }
 }
