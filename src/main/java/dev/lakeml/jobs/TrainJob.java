@@ -64,7 +64,7 @@ public final class TrainJob implements Job {
         Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion); // the same rows in its windows
         Dataset<Row> scored = registry.load(v).transform(Trainer.evaluationRows(data, ctx.spec().gold().label(), spec)).persist();
         try {
-          saveReferenceBins(ctx, data, predictionBins(ctx, scored), v);
+          saveReferenceBins(ctx, data, predictionBins(ctx, scored), v, Map.of());
         } finally {
           scored.unpersist();
         }
@@ -84,7 +84,9 @@ public final class TrainJob implements Job {
     Dataset<Row> data = ctx.lakehouse().read(gold, goldVersion);
     // The prediction's bins, from the evaluation window train scores anyway.
     AtomicReference<ReferenceBins> prediction = new AtomicReference<>();
-    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec, holdOut -> prediction.set(predictionBins(ctx, holdOut)));
+    // The inputs' cut points for drift come from the training pass's digests (no pass of their own).
+    double[] levels = ReferenceBins.levels(ctx.spec().monitor().bins());
+    Trainer.Trained trained = Trainer.train(data, ctx.spec().gold().label(), spec, levels, holdOut -> prediction.set(predictionBins(ctx, holdOut)));
     int version = registry.nextVersion(spec.name());
     ModelVersion v =
         registry.register(
@@ -109,7 +111,7 @@ public final class TrainJob implements Job {
                 ctx.runId(),
                 Instant.now(),
                 trained.importances()));
-    saveReferenceBins(ctx, data, prediction.get(), v);
+    saveReferenceBins(ctx, data, prediction.get(), v, trained.trainingQuantiles());
     AliasState aliases = new ModelAliases(ctx.lakehouse()).afterTraining(spec.name(), v.version(), ctx.runId());
     long registryVersion = ctx.lakehouse().latestVersion(ModelRegistry.TABLE);
     Map<String, Double> m = v.metrics();
@@ -188,16 +190,19 @@ public final class TrainJob implements Job {
    * training window of {@code gold} (what the model learned from), and {@code prediction}, the
    * prediction's on the evaluation window (out of sample, as every scored batch is).
    */
-  private static void saveReferenceBins(JobContext ctx, Dataset<Row> gold, ReferenceBins prediction, ModelVersion v) {
+  private static void saveReferenceBins(JobContext ctx, Dataset<Row> gold, ReferenceBins prediction, ModelVersion v, Map<String, double[]> quantiles) {
     PipelineSpec.Model spec = ctx.spec().model();
     List<Column> keep = new ArrayList<>();
     spec.numeric().forEach(c -> keep.add(functions.col(c)));
     spec.categorical().forEach(c -> keep.add(functions.col(c)));
-    // Not cached: its three passes each read the window's columns from the table, which costs less
-    // than building a cache of them first (the 2M-row window at 3M, warm: 5.4-6.1 s for the three
-    // passes, against 7.3-8.7 s for a cache and the earlier passes over it).
+    // Not cached: its passes each read the window's columns from the table, which costs less than
+    // building a cache of them first (the 2M-row window at 3M, warm: 5.4-6.1 s for three passes,
+    // against 7.3-8.7 s for a cache and the earlier passes over it). With the numeric inputs'
+    // quantiles from training, two passes are left: the top categories and the slot counts.
     Dataset<Row> inputs = Trainer.window(gold, spec.trainFrom().toString(), spec.trainBefore().toString()).select(keep.toArray(new Column[0]));
-    List<ReferenceBins> bins = new ArrayList<>(ReferenceBins.inputs(inputs, spec.numeric(), spec.categorical(), ctx.spec().monitor().bins(), ctx.spec().monitor().topCategories()));
+    List<ReferenceBins> bins =
+        new ArrayList<>(
+            ReferenceBins.inputs(inputs, spec.numeric(), spec.categorical(), ctx.spec().monitor().bins(), ctx.spec().monitor().topCategories(), quantiles));
     bins.add(prediction);
     new ReferenceStore(ctx.lakehouse()).save(v.name(), v.version(), v.trainWindow(), v.evaluateWindow(), bins, ctx.runId());
   }

@@ -68,7 +68,7 @@ public final class Regression {
       metrics.put("train_rows", (double) trainRows);
       metrics.put("eval_rows", (double) evalRows);
       holdOut.accept(scored);
-      return new Trainer.Trained(model, metrics, Trainer.featureNames(spec), params, importances(model, scored));
+      return new Trainer.Trained(model, metrics, Trainer.featureNames(spec), params, importances(model, scored), Map.of());
     } finally {
       scored.unpersist();
     }

@@ -1,7 +1,10 @@
 package dev.lakeml.ml;
 
+import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import dev.lakeml.Errors;
 import dev.lakeml.LakemlException;
@@ -19,14 +22,21 @@ import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.classification.RandomForestClassifier;
 import org.apache.spark.ml.feature.Imputer;
+import org.apache.spark.ml.feature.ImputerModel;
 import org.apache.spark.ml.feature.OneHotEncoder;
 import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.ml.feature.StringIndexer;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.functions;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Fits the spec's model on a time-ordered split of the feature table: train on
@@ -41,11 +51,18 @@ public final class Trainer {
 
   /**
    * A fitted pipeline with its hold-out metrics (overall and per month, as {@code month=yyyy-MM.auc}),
-   * the names of the model's inputs, the params it was fitted with (the tuned ones included) and its
-   * global feature importances by vector-slot name (trees: impurity importance; linear: |coefficient|).
+   * the names of the model's inputs, the params it was fitted with (the tuned ones included), its
+   * global feature importances by vector-slot name (trees: impurity importance; linear: |coefficient|)
+   * and each numeric input's approximate quantiles over the training rows at the levels asked for
+   * (empty when none were, and for a regression).
    */
   public record Trained(
-      PipelineModel model, Map<String, Double> metrics, List<String> featureNames, Map<String, String> params, Map<String, Double> importances) {}
+      PipelineModel model,
+      Map<String, Double> metrics,
+      List<String> featureNames,
+      Map<String, String> params,
+      Map<String, Double> importances,
+      Map<String, double[]> trainingQuantiles) {}
 
   private Trainer() {}
 
@@ -60,17 +77,34 @@ public final class Trainer {
    * {@link Regression#PREDICTION}), so a caller can measure it without scoring it again.
    */
   public static Trained train(Dataset<Row> gold, String label, PipelineSpec.Model spec, java.util.function.Consumer<Dataset<Row>> holdOut) {
+    return train(gold, label, spec, new double[0], holdOut);
+  }
+
+  /**
+   * As above; a classifier's result also holds each numeric input's quantiles over the training
+   * rows at {@code levels} ({@link Trained#trainingQuantiles}, the drift reference's cut points).
+   * They come from the digests that give the Imputer its medians: one aggregate over the split,
+   * with the row counts, instead of the Imputer's pass and a pass of the caller's own.
+   */
+  public static Trained train(
+      Dataset<Row> gold, String label, PipelineSpec.Model spec, double[] levels, java.util.function.Consumer<Dataset<Row>> holdOut) {
     if (spec.task() == PipelineSpec.Task.REGRESSION) {
       return Regression.train(gold, label, spec, holdOut);
     }
     Dataset<Row> train = window(gold, spec.trainFrom().toString(), spec.trainBefore().toString());
     Dataset<Row> eval = evaluationRows(gold, label, spec);
+    Column isTrain = col(PointInTimeFeatures.EVENT_DATE).lt(lit(spec.trainBefore().toString()));
+    double[] asked = withMedian(levels);
+    List<Column> aggregates = new ArrayList<>();
+    aggregates.add(count_if(isTrain));
+    aggregates.add(count_if(col(PointInTimeFeatures.EVENT_DATE).geq(lit(spec.evaluateFrom().toString()))));
+    aggregates.add(avg(when(isTrain, col(label))));
+    for (String c : spec.numeric()) {
+      aggregates.add(ApproxQuantiles.of(when(isTrain, col(c)), asked));
+    }
     Row counts =
         window(gold, spec.trainFrom().toString(), spec.evaluateBefore().toString())
-            .selectExpr(
-                "count_if(" + PointInTimeFeatures.EVENT_DATE + " < '" + spec.trainBefore() + "')",
-                "count_if(" + PointInTimeFeatures.EVENT_DATE + " >= '" + spec.evaluateFrom() + "')",
-                "avg(CASE WHEN " + PointInTimeFeatures.EVENT_DATE + " < '" + spec.trainBefore() + "' THEN `" + label + "` END)")
+            .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(new Column[0]))
             .first();
     long trainRows = counts.getLong(0);
     long evalRows = counts.getLong(1);
@@ -81,6 +115,30 @@ public final class Trainer {
               + " evaluation rows [" + spec.evaluateFrom() + ", " + spec.evaluateBefore()
               + "). Ingest data covering both windows or change model.split in the spec.");
     }
+    double[] medians = new double[spec.numeric().size()];
+    Map<String, double[]> quantiles = new LinkedHashMap<>();
+    for (int i = 0; i < medians.length; i++) {
+      String c = spec.numeric().get(i);
+      if (counts.isNullAt(3 + i)) {
+        throw new LakemlException(
+            "Cannot train " + spec.name() + ": numeric input " + c + " has no value in the training window [" + spec.trainFrom() + ", "
+                + spec.trainBefore() + "): every row is null or NaN, so there is no median to impute it with. Fill the column in gold or "
+                + "remove it from model.numeric in the spec.");
+      }
+      List<Double> q = counts.getList(3 + i);
+      double[] atLevels = new double[levels.length];
+      for (int k = 0; k < asked.length; k++) {
+        if (asked[k] == 0.5) {
+          medians[i] = q.get(k);
+        }
+        for (int j = 0; j < levels.length; j++) {
+          if (levels[j] == asked[k]) {
+            atLevels[j] = q.get(k);
+          }
+        }
+      }
+      quantiles.put(c, atLevels);
+    }
     Map<String, String> params = new LinkedHashMap<>(spec.params());
     Map<String, Double> metrics = new LinkedHashMap<>();
     if (spec.tuning().enabled()) {
@@ -89,7 +147,7 @@ public final class Trainer {
       metrics.putAll(best.metrics());
     }
     double positiveRate = counts.isNullAt(2) ? 0.5 : counts.getDouble(2);
-    PipelineModel model = pipeline(label, spec, params).fit(weighted(train, label, spec.classWeight(), positiveRate));
+    PipelineModel model = pipeline(label, spec, params, medians).fit(weighted(train, label, spec.classWeight(), positiveRate));
     Dataset<Row> transformed = model.transform(eval);
     // Only what the metrics read is cached: not the features, vectors and gold columns of every row.
     Dataset<Row> scored = transformed.select(col(label), col(PROBABILITY), col(PointInTimeFeatures.EVENT_DATE)).persist();
@@ -98,7 +156,8 @@ public final class Trainer {
       metrics.put("train_rows", (double) trainRows);
       metrics.put("eval_rows", (double) evalRows);
       holdOut.accept(scored);
-      return new Trained(model, metrics, featureNames(spec), params, FeatureImportances.of(model, transformed.schema()));
+      return new Trained(
+          model, metrics, featureNames(spec), params, FeatureImportances.of(model, transformed.schema()), levels.length == 0 ? Map.of() : quantiles);
     } finally {
       scored.unpersist();
     }
@@ -141,6 +200,15 @@ public final class Trainer {
   }
 
   static Pipeline pipeline(String label, PipelineSpec.Model spec, Map<String, String> params) {
+    return pipeline(label, spec, params, null);
+  }
+
+  /**
+   * The spec's pipeline. With {@code medians} (one per numeric input, over the rows it will be fitted
+   * on), the Imputer comes already fitted to them: the {@link ImputerModel} its own fit would build,
+   * without that fit's pass over the rows.
+   */
+  static Pipeline pipeline(String label, PipelineSpec.Model spec, Map<String, String> params, double[] medians) {
     List<PipelineStage> stages = new ArrayList<>();
     List<String> vectorInputs = new ArrayList<>();
     boolean linear = spec.estimator() == PipelineSpec.Estimator.LOGISTIC_REGRESSION || spec.estimator() == PipelineSpec.Estimator.LINEAR_REGRESSION;
@@ -169,7 +237,8 @@ public final class Trainer {
         sql.append(", CAST(`").append(in[i]).append("` AS DOUBLE) AS `").append(dbl[i]).append('`');
       }
       stages.add(new SQLTransformer().setStatement(sql.append(" FROM __THIS__").toString()));
-      stages.add(new Imputer().setInputCols(dbl).setOutputCols(imp).setStrategy("median"));
+      Imputer imputer = new Imputer().setInputCols(dbl).setOutputCols(imp).setStrategy("median");
+      stages.add(medians == null ? imputer : fitted(imputer, medians));
       vectorInputs.addAll(List.of(imp));
     }
     stages.add(new VectorAssembler().setInputCols(vectorInputs.toArray(new String[0])).setOutputCol(FEATURES).setHandleInvalid("keep"));
@@ -256,6 +325,26 @@ public final class Trainer {
     String m = String.valueOf(e.getMessage());
     int nl = m.indexOf('\n');
     return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /** {@code levels}, sorted, with 0.5 (the median) among them. */
+  static double[] withMedian(double[] levels) {
+    return java.util.stream.DoubleStream.concat(java.util.Arrays.stream(levels), java.util.stream.DoubleStream.of(0.5)).distinct().sorted().toArray();
+  }
+
+  /**
+   * What {@code imputer.fit} returns when the medians of its input columns are {@code medians}: an
+   * {@link ImputerModel} with the imputer's uid and params and a one-row table of the surrogates.
+   */
+  static ImputerModel fitted(Imputer imputer, double[] medians) {
+    StructType schema = new StructType();
+    Object[] values = new Object[medians.length];
+    for (int i = 0; i < medians.length; i++) {
+      schema = schema.add(imputer.getInputCols()[i], DataTypes.DoubleType, false);
+      values[i] = medians[i];
+    }
+    Dataset<Row> surrogates = SparkSession.active().createDataFrame(List.of(RowFactory.create(values)), schema);
+    return imputer.copyValues(new ImputerModel(imputer.uid(), surrogates).setParent(imputer), ParamMap.empty());
   }
 
   /** The positive class's probability: element 1 of the {@link #PROBABILITY} vector. */

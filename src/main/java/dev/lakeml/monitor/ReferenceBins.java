@@ -2,9 +2,11 @@ package dev.lakeml.monitor;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.lakeml.ml.ApproxQuantiles;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -53,7 +55,26 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
    * one to count the slots. Each reads {@code data} again, so a scan of a table needs no cache.
    */
   public static List<ReferenceBins> inputs(Dataset<Row> data, List<String> numeric, List<String> categorical, int bins, int topCategories) {
-    return compute(data, numeric, NUMERIC, categorical, bins, topCategories);
+    return inputs(data, numeric, categorical, bins, topCategories, Map.of());
+  }
+
+  /**
+   * As above, with each numeric input's quantiles at {@link #levels}{@code (bins)} over {@code data}
+   * already computed ({@code train} takes them from the pass that gives the Imputer its medians):
+   * the quantile pass is left out when every numeric input has them.
+   */
+  public static List<ReferenceBins> inputs(
+      Dataset<Row> data, List<String> numeric, List<String> categorical, int bins, int topCategories, Map<String, double[]> quantiles) {
+    return compute(data, numeric, NUMERIC, categorical, bins, topCategories, quantiles);
+  }
+
+  /** The quantile levels a numeric input's cut points sit at: 1/bins, 2/bins, ..., (bins-1)/bins. */
+  public static double[] levels(int bins) {
+    double[] levels = new double[bins - 1];
+    for (int i = 1; i < bins; i++) {
+      levels[i - 1] = (double) i / bins;
+    }
+    return levels;
   }
 
   /**
@@ -64,28 +85,26 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
    * compute.
    */
   public static ReferenceBins prediction(Dataset<Row> scored, int bins) {
-    return compute(scored, List.of(PREDICTION_COLUMN), PREDICTION, List.of(), bins, 0).get(0);
+    return compute(scored, List.of(PREDICTION_COLUMN), PREDICTION, List.of(), bins, 0, Map.of()).get(0);
   }
 
-  private static List<ReferenceBins> compute(Dataset<Row> data, List<String> quantiled, String quantiledKind, List<String> categorical, int bins, int topCategories) {
+  private static List<ReferenceBins> compute(
+      Dataset<Row> data, List<String> quantiled, String quantiledKind, List<String> categorical, int bins, int topCategories, Map<String, double[]> known) {
     List<ReferenceBins> out = new ArrayList<>();
-    if (!quantiled.isEmpty()) {
-      double[] probabilities = new double[bins - 1];
-      for (int i = 1; i < bins; i++) {
-        probabilities[i - 1] = (double) i / bins;
+    if (!quantiled.isEmpty() && known.keySet().containsAll(quantiled)) {
+      for (String c : quantiled) {
+        out.add(new ReferenceBins(c, quantiledKind, distinct(known.get(c)), List.of(), null));
       }
-      // Spark SQL's percentile_approx: the same QuantileSummaries as Dataset.stat().approxQuantile
-      // at relative error 1 / 1000, as one codegen'd aggregate instead of a treeAggregate over
-      // every row converted to a Row. NaN counts as missing (slot() bins it so), as null does.
+    } else if (!quantiled.isEmpty()) {
+      // NaN counts as missing (slot() bins it so), as null does.
       List<Column> quantiles = new ArrayList<>();
       for (String c : quantiled) {
-        Column x = col(c).cast("double");
-        quantiles.add(functions.percentile_approx(functions.nanvl(x, functions.lit(null).cast("double")), functions.lit(probabilities), functions.lit(1000)));
+        quantiles.add(ApproxQuantiles.of(col(c), levels(bins)));
       }
       Row q = data.agg(quantiles.get(0), quantiles.subList(1, quantiles.size()).toArray(new Column[0])).first();
       for (int i = 0; i < quantiled.size(); i++) {
         List<Double> edges = q.isNullAt(i) ? List.of() : q.getList(i);
-        out.add(new ReferenceBins(quantiled.get(i), quantiledKind, distinct(edges), List.of(), null));
+        out.add(new ReferenceBins(quantiled.get(i), quantiledKind, distinct(edges.stream().mapToDouble(e -> e == null ? Double.NaN : e).toArray()), List.of(), null));
       }
     }
     List<List<String>> tops = topCategories(data, categorical, topCategories);
@@ -164,10 +183,10 @@ public record ReferenceBins(String feature, String kind, double[] edges, List<St
     return n;
   }
 
-  private static double[] distinct(List<Double> edges) {
+  private static double[] distinct(double[] edges) {
     LinkedHashSet<Double> seen = new LinkedHashSet<>();
-    for (Double e : edges) {
-      if (e != null && !e.isNaN()) {
+    for (double e : edges) {
+      if (!Double.isNaN(e)) {
         seen.add(e);
       }
     }
