@@ -27,9 +27,9 @@ import org.apache.spark.sql.Row;
  *
  * <p>MLlib reaches it through six RDD stages (a combine, a sampled range sort, counts and collects),
  * each converting rows to Scala objects. Here one SQL aggregate counts the rows and the driver sweeps
- * the sorted counts: at 3M flights (518,831 hold-out rows, 248,494 distinct scores) 1.1 s instead of
- * 3.0 s warm. The driver holds 28 bytes per distinct (group, score) pair, streamed in one partition
- * at a time.
+ * the sorted counts: at 3M flights (518,831 hold-out rows, 248,494 distinct xgboost scores) 1.5 s
+ * instead of 3.0 s warm. The counts reach the driver one partition at a time; it keeps about 80
+ * bytes per distinct (group, score) pair (the counts, their order, one sweep's copy).
  *
  * <p>A row counts as positive when its label is above 0.5 (MLlib's rule); rows whose label or score
  * is null are left out.
