@@ -1,5 +1,6 @@
 package dev.lakeml.ml;
 
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 
@@ -75,7 +76,7 @@ public final class BinaryMetrics {
             .select(group.cast("string").as("g"), score.cast("double").as("s"), label.cast("double").as("l"))
             .where("s IS NOT NULL AND l IS NOT NULL")
             .groupBy("g", "s")
-            .agg(count_if(org.apache.spark.sql.functions.col("l").gt(0.5)).as("p"), count_if(org.apache.spark.sql.functions.col("l").leq(0.5)).as("n"));
+            .agg(count_if(col("l").gt(0.5)).as("p"), count_if(col("l").leq(0.5)).as("n"));
     Table t = new Table();
     Iterator<Row> it = counts.toLocalIterator();
     while (it.hasNext()) {
@@ -156,8 +157,7 @@ public final class BinaryMetrics {
       double auc = 0;
       double prAuc = 0;
       double fpr = 0;
-      double tpr = 0;
-      double recall = 0;
+      double tpr = 0; // the recall
       double precision = Double.NaN;
       long tp = 0;
       long fp = 0;
@@ -172,10 +172,9 @@ public final class BinaryMetrics {
         double nextPrecision = tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
         auc += (nextFpr - fpr) * (nextTpr + tpr) / 2;
         // The PR curve starts at (0, the first point's precision).
-        prAuc += (nextTpr - recall) * (nextPrecision + (Double.isNaN(precision) ? nextPrecision : precision)) / 2;
+        prAuc += (nextTpr - tpr) * (nextPrecision + (Double.isNaN(precision) ? nextPrecision : precision)) / 2;
         fpr = nextFpr;
         tpr = nextTpr;
-        recall = nextTpr;
         precision = nextPrecision;
       }
       auc += (1 - fpr) * (1 + tpr) / 2;

@@ -125,19 +125,9 @@ public final class Trainer {
                 + spec.trainBefore() + "): every row is null or NaN, so there is no median to impute it with. Fill the column in gold or "
                 + "remove it from model.numeric in the spec.");
       }
-      List<Double> q = counts.getList(3 + i);
-      double[] atLevels = new double[levels.length];
-      for (int k = 0; k < asked.length; k++) {
-        if (asked[k] == 0.5) {
-          medians[i] = q.get(k);
-        }
-        for (int j = 0; j < levels.length; j++) {
-          if (levels[j] == asked[k]) {
-            atLevels[j] = q.get(k);
-          }
-        }
-      }
-      quantiles.put(c, atLevels);
+      List<Double> q = counts.getList(3 + i); // at asked, which is sorted
+      medians[i] = q.get(java.util.Arrays.binarySearch(asked, 0.5));
+      quantiles.put(c, java.util.Arrays.stream(levels).map(l -> q.get(java.util.Arrays.binarySearch(asked, l))).toArray());
     }
     Map<String, String> params = new LinkedHashMap<>(spec.params());
     Map<String, Double> metrics = new LinkedHashMap<>();
