@@ -64,10 +64,15 @@ class RefinerTest {
     assertEquals("America/Los_Angeles", valid.get(1L).getAs("origin_tz"));
     assertEquals("f2", valid.get(2L).getAs("_source_file"), "lineage: which page the row came from");
     Map<String, List<String>> reasons = new java.util.HashMap<>();
+    Map<String, String> payloads = new java.util.HashMap<>();
     for (Row r : out.quarantine().collectAsList()) {
       reasons.put(r.getAs("source_file") + ":" + r.getAs("record_key"), r.getList(r.fieldIndex("reasons")));
+      payloads.put(r.getAs("source_file") + ":" + r.getAs("record_key"), r.getAs("payload"));
     }
     assertEquals(3, reasons.size());
+    assertEquals("{\"id\":3,\"delay\":\"late\",\"origin\":\"XXX\"}", payloads.get("f2:3"), "a quarantined row keeps its raw record");
+    assertEquals(
+        0, out.annotated().filter("size(_reasons) = 0 AND _payload IS NOT NULL").count(), "a valid row carries no raw record into the cached rows");
     assertEquals(
         List.of("delay: expected int, got late", "origin: 'XXX' not found in airports", "delay: missing or invalid"), reasons.get("f2:3"), "every reason is kept");
     assertEquals(List.of("id: missing"), reasons.get("f2:null"));

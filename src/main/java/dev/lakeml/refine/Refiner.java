@@ -188,9 +188,13 @@ public final class Refiner {
     for (String r : spec.required()) {
       required.add(when(col(r).isNull(), lit(r + ": missing or invalid")));
     }
+    // The raw record is kept only on the rows going to quarantine: a valid row's table columns say
+    // the same, and the annotated rows are cached by their callers (3M records: the payloads were
+    // most of the cache's bytes).
     Dataset<Row> checked =
         RowRules.annotate(
-            computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required))), spec.expectations(), dimensions);
+                computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required))), spec.expectations(), dimensions)
+            .withColumn("_payload", when(not(VALID), col("_payload")));
     Dataset<Row> valid = checked.filter(VALID).select(tableColumns(checked));
     Dataset<Row> quarantine = checked.filter(not(VALID)).select(quarantineColumns(spec.key()));
     return new Output(valid, quarantine, checked);
