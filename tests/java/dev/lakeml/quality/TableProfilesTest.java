@@ -220,6 +220,46 @@ class TableProfilesTest {
     }
   }
 
+
+  /**
+   * The top values come from one grouped count over all categorical columns, and equal what Deequ's
+   * {@code Histogram} gives each column alone: values cast to string, nulls as {@code NullValue},
+   * most frequent first, ties by value, cut at the limit; booleans too. (Deequ cannot name a column
+   * holding a backtick; the one pass can.)
+   */
+  @Test
+  void topValuesOfAllColumnsInOnePassEqualDeequsHistogramPerColumn() {
+    Dataset<Row> rows =
+        spark
+            .range(5_000)
+            .repartition(3)
+            .selectExpr(
+                "CASE WHEN id % 97 = 0 THEN NULL ELSE concat('v', CAST(id % 23 AS STRING)) END AS code",
+                "CASE WHEN id % 5 = 0 THEN NULL ELSE id % 3 = 0 END AS flag",
+                "concat('t', CAST(id % 4 AS STRING)) AS tie", // 4 values of 1,250 rows: ties everywhere
+                "concat('t', CAST(id % 4 AS STRING)) AS `odd``name`",
+                "id % 11 AS number");
+    List<String> columns = List.of("code", "flag", "tie", "odd`name");
+    int n = 3;
+    Map<String, List<ColumnProfile.ValueCount>> top = DeequChecks.topValues(rows, columns, n);
+    assertEquals(columns, List.copyOf(top.keySet()));
+    for (String c : List.of("code", "flag", "tie")) {
+      var histogram =
+          new com.amazon.deequ.analyzers.Histogram(
+              c, scala.Option.empty(), n, scala.Option.empty(), false, com.amazon.deequ.analyzers.Histogram$.MODULE$.$lessinit$greater$default$6());
+      var dist = (com.amazon.deequ.metrics.Distribution) histogram.calculate(rows, scala.Option.empty(), scala.Option.empty(), scala.Option.empty()).value().get();
+      List<ColumnProfile.ValueCount> expected = new java.util.ArrayList<>();
+      scala.collection.JavaConverters.mapAsJavaMap(dist.values()).forEach((v, d) -> expected.add(new ColumnProfile.ValueCount(v, d.absolute())));
+      expected.sort(java.util.Comparator.comparingLong(ColumnProfile.ValueCount::count).reversed().thenComparing(ColumnProfile.ValueCount::value));
+      assertEquals(n, expected.size(), c);
+      assertEquals(expected, top.get(c), c);
+    }
+    assertEquals(List.of(new ColumnProfile.ValueCount("t0", 1250), new ColumnProfile.ValueCount("t1", 1250), new ColumnProfile.ValueCount("t2", 1250)), top.get("tie"));
+    assertEquals(top.get("tie"), top.get("odd`name"));
+    assertTrue(top.get("flag").contains(new ColumnProfile.ValueCount("NullValue", 1000)), top.get("flag").toString());
+    assertTrue(DeequChecks.topValues(rows, List.of(), n).isEmpty());
+    assertEquals(List.of(), DeequChecks.topValues(rows.limit(0), List.of("code"), n).get("code"), "an empty table has no top values");
+  }
   @Test
   void profileCommandPrintsTheStoredProfileOrComputesAndStoresIt() {
     Lakehouse lh = TestSpark.freshLakehouse();

@@ -146,8 +146,8 @@ final class DeequChecks {
   /**
    * Column statistics with Deequ's analyzers: one aggregation pass for size, completeness,
    * approximate distinct count, min/max/mean/stddev and approximate quantiles of numeric columns;
-   * then one grouping pass per categorical (string or boolean) column for its {@code topValues}
-   * most frequent values. Columns whose name starts with {@code _} (lineage) and nested columns
+   * then one grouped count for the {@code topValues} most frequent values of every categorical
+   * (string or boolean) column ({@link #topValues}). Columns whose name starts with {@code _} (lineage) and nested columns
    * are left out.
    */
   static List<ColumnProfile> profile(Dataset<Row> data, List<Double> quantiles, int topValues) {
@@ -166,10 +166,11 @@ final class DeequChecks {
    * saveStatesTo}. Empty when a stored state could not be loaded or merged, so the caller profiles
    * {@code data} whole instead.
    *
-   * <p>The top values still come from a grouping pass over {@code data}. Deequ can keep them too (each
-   * column's table of value counts, as Parquet), but loading, joining and writing those tables took
-   * as long at 3M rows as counting the column again (6.6 s against 6.8 s for silver.flights' three
-   * string columns), and writing them made a whole profile 1–2 s longer per table (one run each).
+   * <p>The top values still come from a grouping pass over {@code data} ({@link #topValues}). Deequ
+   * can keep them too (each column's table of value counts, as Parquet), but loading, joining and
+   * writing those tables took as long at 3M rows as counting the column again (6.6 s against 6.8 s
+   * for silver.flights' three string columns), and writing them made a whole profile 1–2 s longer
+   * per table (one run each).
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static java.util.Optional<List<ColumnProfile>> profile(
@@ -193,10 +194,42 @@ final class DeequChecks {
         return java.util.Optional.empty(); // a state Deequ could not load or merge, reported as a failed metric
       }
     }
-    if (!plan.grouped().isEmpty()) {
-      metrics.putAll(run(data, plan.grouped(), Option.empty(), Option.empty()));
+    return java.util.Optional.of(plan.columns(metrics, topValues(data, plan.categorical(), topValues)));
+  }
+
+  /**
+   * The {@code n} most frequent values of each of {@code columns}, most frequent first, then by
+   * value: what Deequ's {@code Histogram} gives (values cast to string, a null counted as {@code
+   * NullValue}, the same order), from one grouped count of (column, value) pairs over {@code data}.
+   * Deequ runs a histogram per column, each grouping the data twice (its top rows, its number of
+   * bins): at 3M rows, silver.flights' three string columns took 6 jobs and ~4 s after the
+   * aggregation pass.
+   */
+  static Map<String, List<ColumnProfile.ValueCount>> topValues(Dataset<Row> data, List<String> columns, int n) {
+    Map<String, List<ColumnProfile.ValueCount>> top = new LinkedHashMap<>();
+    columns.forEach(c -> top.put(c, new ArrayList<>()));
+    if (columns.isEmpty() || n <= 0) {
+      return top;
     }
-    return java.util.Optional.of(plan.columns(metrics, topValues));
+    StringBuilder pairs = new StringBuilder("stack(").append(columns.size());
+    for (int i = 0; i < columns.size(); i++) {
+      pairs.append(", ").append(i).append(", coalesce(cast(`").append(columns.get(i).replace("`", "``")).append("` AS STRING), '")
+          .append(com.amazon.deequ.analyzers.Histogram$.MODULE$.NullFieldReplacement()).append("')");
+    }
+    pairs.append(") AS (_column, _value)");
+    var rank = org.apache.spark.sql.expressions.Window.partitionBy("_column").orderBy(col("_count").desc(), col("_value").asc());
+    List<Row> rows =
+        data.selectExpr(pairs.toString())
+            .groupBy("_column", "_value")
+            .agg(org.apache.spark.sql.functions.count(lit(1)).as("_count"))
+            .withColumn("_rank", org.apache.spark.sql.functions.row_number().over(rank))
+            .filter(col("_rank").leq(n))
+            .collectAsList();
+    for (Row r : rows) {
+      top.get(columns.get(r.getInt(0))).add(new ColumnProfile.ValueCount(r.getString(1), r.getLong(2)));
+    }
+    top.values().forEach(l -> l.sort(java.util.Comparator.comparingLong(ColumnProfile.ValueCount::count).reversed().thenComparing(ColumnProfile.ValueCount::value)));
+    return top;
   }
 
   /**
@@ -223,11 +256,12 @@ final class DeequChecks {
   }
 
   /**
-   * The analyzers of a profile: per column {@code [completeness, distinct, min, max, mean, stddev,
-   * histogram]} (null where a type has none) and one {@code ApproxQuantile} per level, which Deequ's
+   * The analyzers of a profile: per column {@code [completeness, distinct, min, max, mean,
+   * stddev]} (null where a type has none) and one {@code ApproxQuantile} per level, which Deequ's
    * state provider can store (its {@code ApproxQuantiles} it cannot); Spark computes the digest of
    * a column once for all its levels, as they are the same aggregate. The min and max are that
-   * digest's levels 0 and 1: exact, not approximate.
+   * digest's levels 0 and 1: exact, not approximate. {@code categorical}: the columns whose top
+   * values are counted.
    */
   private record Plan(
       com.amazon.deequ.analyzers.Size size,
@@ -235,9 +269,9 @@ final class DeequChecks {
       Map<String, com.amazon.deequ.analyzers.Analyzer<?, ?>[]> perColumn,
       Map<String, List<com.amazon.deequ.analyzers.ApproxQuantile>> quantilesOf,
       List<com.amazon.deequ.analyzers.Analyzer<?, ?>> scanned,
-      List<com.amazon.deequ.analyzers.Analyzer<?, ?>> grouped) {
+      List<String> categorical) {
 
-    List<ColumnProfile> columns(Map<Object, Metric<?>> metrics, int topValues) {
+    List<ColumnProfile> columns(Map<Object, Metric<?>> metrics, Map<String, List<ColumnProfile.ValueCount>> topValues) {
       Double rowsMetric = value(metrics, size);
       long rows = rowsMetric == null ? 0 : rowsMetric.longValue();
       List<ColumnProfile> out = new ArrayList<>();
@@ -252,17 +286,7 @@ final class DeequChecks {
             q.put(String.valueOf(qa.quantile()), v);
           }
         }
-        List<ColumnProfile.ValueCount> top = new ArrayList<>();
-        if (a[6] != null && metrics.get(a[6]) != null && metrics.get(a[6]).value().isSuccess()) {
-          var dist = (com.amazon.deequ.metrics.Distribution) metrics.get(a[6]).value().get();
-          for (var e : JavaConverters.mapAsJavaMap(dist.values()).entrySet()) {
-            top.add(new ColumnProfile.ValueCount(e.getKey(), e.getValue().absolute()));
-          }
-          top.sort(java.util.Comparator.comparingLong(ColumnProfile.ValueCount::count).reversed().thenComparing(ColumnProfile.ValueCount::value));
-          if (top.size() > topValues) {
-            top = new ArrayList<>(top.subList(0, topValues));
-          }
-        }
+        List<ColumnProfile.ValueCount> top = topValues.getOrDefault(f.name(), List.of());
         out.add(
             new ColumnProfile(
                 f.name(), f.dataType().simpleString(), rows, completeness == null ? (rows == 0 ? 1.0 : 0.0) : completeness,
@@ -283,14 +307,14 @@ final class DeequChecks {
     }
     var size = new com.amazon.deequ.analyzers.Size(Option.empty());
     List<com.amazon.deequ.analyzers.Analyzer<?, ?>> scanned = new ArrayList<>(List.of(size));
-    List<com.amazon.deequ.analyzers.Analyzer<?, ?>> grouped = new ArrayList<>();
+    List<String> categorical = new ArrayList<>();
     Map<String, com.amazon.deequ.analyzers.Analyzer<?, ?>[]> perColumn = new LinkedHashMap<>();
     Map<String, List<com.amazon.deequ.analyzers.ApproxQuantile>> quantilesOf = new LinkedHashMap<>();
     for (var f : fields) {
       String c = f.name();
       boolean numeric = f.dataType() instanceof org.apache.spark.sql.types.NumericType;
-      boolean categorical = f.dataType() instanceof org.apache.spark.sql.types.StringType || f.dataType() instanceof org.apache.spark.sql.types.BooleanType;
-      com.amazon.deequ.analyzers.Analyzer<?, ?>[] a = new com.amazon.deequ.analyzers.Analyzer<?, ?>[7];
+      boolean isCategorical = f.dataType() instanceof org.apache.spark.sql.types.StringType || f.dataType() instanceof org.apache.spark.sql.types.BooleanType;
+      com.amazon.deequ.analyzers.Analyzer<?, ?>[] a = new com.amazon.deequ.analyzers.Analyzer<?, ?>[6];
       a[0] = new com.amazon.deequ.analyzers.Completeness(c, Option.empty(), Option.empty());
       a[1] = new com.amazon.deequ.analyzers.ApproxCountDistinct(c, Option.empty());
       List<com.amazon.deequ.analyzers.ApproxQuantile> qs = new ArrayList<>();
@@ -311,11 +335,8 @@ final class DeequChecks {
           qs.add(new com.amazon.deequ.analyzers.ApproxQuantile(c, q, 0.01, ordered));
         }
       }
-      if (categorical && topValues > 0) {
-        a[6] =
-            new com.amazon.deequ.analyzers.Histogram(
-                c, Option.empty(), topValues, Option.empty(), false, com.amazon.deequ.analyzers.Histogram$.MODULE$.$lessinit$greater$default$6());
-        grouped.add(a[6]);
+      if (isCategorical && topValues > 0) {
+        categorical.add(c);
       }
       for (int i = 0; i < 6; i++) {
         if (a[i] != null) {
@@ -326,7 +347,7 @@ final class DeequChecks {
       perColumn.put(c, a);
       quantilesOf.put(c, qs);
     }
-    return new Plan(size, fields, perColumn, quantilesOf, scanned, grouped);
+    return new Plan(size, fields, perColumn, quantilesOf, scanned, categorical);
   }
 
   private static Double value(Map<Object, Metric<?>> metrics, Object analyzer) {
