@@ -11,6 +11,9 @@ import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.Layer;
 import dev.lakeml.delta.TableId;
+import dev.lakeml.jobs.RunLedger;
+import dev.lakeml.jobs.StageResult;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,5 +134,18 @@ class AnalystCatalogTest {
         TableId.of(Layer.OPS, "feature_drift"), Lakehouse.Write.append(), Map.of());
     assertTrue(AnalystCatalog.publish(lh, spec, lh.registerAll()).contains(TableId.of(Layer.OPS, "feature_drift_over_time")));
     assertEquals(1, lh.spark().sql("SELECT * FROM ops.feature_drift_over_time").count());
+
+    // ops.run_summary counts stages by the status the jobs record: an up-to-date stage is a skipped one.
+    Instant started = Instant.parse("2001-07-01T00:00:00Z");
+    RunLedger.record(
+        lh, "20010701T000000Z-cccc", "run", spec.name(), "test", started, started.plusSeconds(12), "failed", "boom",
+        List.of(stage("ingest", StageResult.SKIPPED), stage("refine", StageResult.SUCCEEDED), stage("features", StageResult.SKIPPED), stage("train", "failed")));
+    assertTrue(AnalystCatalog.publish(lh, spec, lh.registerAll()).contains(TableId.of(Layer.OPS, "run_summary")));
+    Row run = lh.spark().sql("SELECT stages_succeeded, stages_skipped, seconds, status FROM ops.run_summary WHERE run_id = '20010701T000000Z-cccc'").first();
+    assertEquals(List.of(1, 2, 12.0, "failed"), List.of(run.getInt(0), run.getInt(1), ((Number) run.get(2)).doubleValue(), run.getString(3)), "2 of 4 stages up to date, 1 succeeded, 1 failed");
+  }
+
+  private static StageResult stage(String name, String status) {
+    return new StageResult(name, status, 1.0, Map.of(), Map.of(), name + " " + status);
   }
 }

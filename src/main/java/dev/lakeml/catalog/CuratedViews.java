@@ -4,6 +4,7 @@ import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.Layer;
 import dev.lakeml.delta.TableId;
+import dev.lakeml.jobs.StageResult;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,15 +73,15 @@ public final class CuratedViews {
         new View(
             TableId.of(Layer.OPS, "run_summary"),
             List.of(runs),
-            "One row per run, newest first when ordered by started_at: status, duration, stages that did work, tables written.",
+            "One row per run, newest first when ordered by started_at: status, duration, stages that did work and stages that were up to date, tables written.",
             """
             SELECT run_id, command, pipeline, env, status, started_at, ended_at,
               round(unix_millis(ended_at) / 1000.0 - unix_millis(started_at) / 1000.0, 1) AS seconds,
-              size(filter(stages, s -> s.status = 'succeeded')) AS stages_succeeded,
-              size(filter(stages, s -> s.status = 'skipped')) AS stages_skipped,
+              size(filter(stages, s -> s.status = '%2$s')) AS stages_succeeded,
+              size(filter(stages, s -> s.status = '%3$s')) AS stages_skipped,
               tables_written, error, code_version
-            FROM %s"""
-                .formatted(runs)));
+            FROM %1$s"""
+                .formatted(runs, StageResult.SUCCEEDED, StageResult.SKIPPED)));
     views.add(
         new View(
             TableId.of(Layer.OPS, "feature_drift_over_time"),
