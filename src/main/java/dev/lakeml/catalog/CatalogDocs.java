@@ -5,8 +5,10 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import dev.lakeml.Errors;
+import dev.lakeml.LakemlException;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.delta.Lakehouse;
+import dev.lakeml.delta.Layer;
 import dev.lakeml.delta.TableId;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -22,55 +24,93 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The catalog documentation of a pipeline's tables: table descriptions and the owner from the
- * pipeline spec, plus refresh cadence, source and column comments from the classpath resource
- * {@code catalog/<pipeline>.conf}. Gold columns without a written comment are described from their
- * definition in the spec, so a new feature is never undocumented.
+ * pipeline spec, plus refresh cadence, source and column comments from the classpath resources
+ * {@code catalog/<pipeline>.conf} and, for the framework's ops tables shared by every pipeline,
+ * {@code catalog/ops.conf}. Where both document a table, each key the pipeline's file sets wins.
+ * Gold columns without a written comment are described from their definition in the spec, so a new
+ * feature is never undocumented.
  */
 public final class CatalogDocs {
   static final String UNDOCUMENTED = "Not documented yet: add a comment in src/main/resources/catalog/";
+  static final String OPS_RESOURCE = "catalog/ops.conf";
   private static final Set<String> TABLE_KEYS = Set.of("description", "owner", "refresh", "source", "columns");
 
   private final PipelineSpec spec;
   private final Map<String, Config> written;
-  private final String resource;
 
-  private CatalogDocs(PipelineSpec spec, Map<String, Config> written, String resource) {
+  private CatalogDocs(PipelineSpec spec, Map<String, Config> written) {
     this.spec = spec;
     this.written = written;
-    this.resource = resource;
   }
 
-  /** Loads the docs of {@code spec}'s pipeline; a missing resource means spec docs only. */
+  /**
+   * Loads the docs of {@code spec}'s pipeline over those of the ops tables; a missing resource means
+   * spec docs only.
+   */
   public static CatalogDocs forPipeline(PipelineSpec spec) {
     String resource = "catalog/" + spec.name() + ".conf";
+    return merge(spec, tables(read(resource), resource), tables(read(OPS_RESOURCE), OPS_RESOURCE));
+  }
+
+  /** The docs of {@code config} alone, read as the resource {@code resource} (tests). */
+  static CatalogDocs parse(PipelineSpec spec, Config config, String resource) {
+    return new CatalogDocs(spec, tables(config, resource));
+  }
+
+  /**
+   * The pipeline's docs over the ops tables': a table documented in both takes each key the
+   * pipeline's entry sets (a single column comment too) from it, the other keys from {@code ops}.
+   */
+  static CatalogDocs merge(PipelineSpec spec, Map<String, Config> pipeline, Map<String, Config> ops) {
+    for (String name : ops.keySet()) {
+      if (TableId.parse(name).layer() != Layer.OPS) {
+        throw Errors.usage(
+            "Cannot load " + OPS_RESOURCE + ": table " + name + " is not an ops table. Document it in catalog/" + spec.name() + ".conf instead.");
+      }
+    }
+    Map<String, Config> tables = new TreeMap<>(ops);
+    pipeline.forEach((name, own) -> tables.merge(name, own, (shared, mine) -> mine.withFallback(shared)));
+    return new CatalogDocs(spec, tables);
+  }
+
+  private static Config read(String resource) {
     var in = CatalogDocs.class.getClassLoader().getResourceAsStream(resource);
     if (in == null) {
-      return new CatalogDocs(spec, Map.of(), resource);
+      return ConfigFactory.empty();
     }
     try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-      return parse(spec, ConfigFactory.parseReader(r), resource);
+      return ConfigFactory.parseReader(r);
     } catch (java.io.IOException | ConfigException e) {
       throw Errors.usage("Cannot load " + resource + ": " + e.getMessage());
     }
   }
 
-  static CatalogDocs parse(PipelineSpec spec, Config config, String resource) {
+  /** The table entries of {@code config}, read from {@code resource}; names and keys checked. */
+  static Map<String, Config> tables(Config config, String resource) {
     Map<String, Config> tables = new TreeMap<>();
-    if (!config.hasPath("tables")) {
-      return new CatalogDocs(spec, tables, resource);
-    }
-    for (Map.Entry<String, ConfigValue> e : config.getObject("tables").entrySet()) {
-      String name = e.getKey();
-      TableId.parse(name); // rejects a name that is not <layer>.<table>
-      Config t = config.getConfig("tables.\"" + name + "\"");
-      for (String key : t.root().keySet()) {
-        if (!TABLE_KEYS.contains(key)) {
-          throw Errors.usage("Cannot load " + resource + ": unknown key '" + key + "' in table " + name + ". Keys allowed here: " + String.join(", ", new java.util.TreeSet<>(TABLE_KEYS)) + ".");
-        }
+    try {
+      if (!config.hasPath("tables")) {
+        return tables;
       }
-      tables.put(name, t);
+      for (Map.Entry<String, ConfigValue> e : config.getObject("tables").entrySet()) {
+        String name = e.getKey();
+        try {
+          TableId.parse(name); // rejects a name that is not <layer>.<table>
+        } catch (LakemlException bad) {
+          throw Errors.usage("Cannot load " + resource + ": " + bad.getMessage());
+        }
+        Config t = config.getConfig("tables.\"" + name + "\"");
+        for (String key : t.root().keySet()) {
+          if (!TABLE_KEYS.contains(key)) {
+            throw Errors.usage("Cannot load " + resource + ": unknown key '" + key + "' in table " + name + ". Keys allowed here: " + String.join(", ", new java.util.TreeSet<>(TABLE_KEYS)) + ".");
+          }
+        }
+        tables.put(name, t);
+      }
+    } catch (ConfigException e) { // e.g. a table entry that is not an object
+      throw Errors.usage("Cannot load " + resource + ": " + e.getMessage());
     }
-    return new CatalogDocs(spec, tables, resource);
+    return tables;
   }
 
   /** The doc of {@code table} given its current schema; every top-level column gets a comment. */
@@ -85,13 +125,13 @@ public final class CatalogDocs {
     Map<String, String> derived = derivedColumnDocs(table);
     for (StructField f : schema.fields()) {
       String path = "columns.\"" + f.name() + "\"";
-      String comment = t.hasPath(path) ? t.getString(path) : derived.getOrDefault(f.name(), UNDOCUMENTED + spec.name() + ".conf");
+      String comment = t.hasPath(path) ? t.getString(path) : derived.getOrDefault(f.name(), undocumented(table));
       columns.put(f.name(), comment);
     }
     return new TableDoc(name, description, owner, refresh, source, columns);
   }
 
-  /** Names of tables with written docs in the resource (for tests and listings). */
+  /** Names of tables with written docs in the resources (for tests and listings). */
   public Collection<String> documentedTables() {
     return written.keySet();
   }
@@ -139,7 +179,12 @@ public final class CatalogDocs {
       }
       default -> {}
     }
-    return "Table " + table + " of pipeline " + spec.name() + ". " + UNDOCUMENTED + spec.name() + ".conf";
+    return "Table " + table + " of pipeline " + spec.name() + ". " + undocumented(table);
+  }
+
+  /** Where a comment for {@code table} belongs: ops tables are documented once for every pipeline. */
+  private String undocumented(TableId table) {
+    return UNDOCUMENTED + (table.layer() == Layer.OPS ? "ops.conf" : spec.name() + ".conf");
   }
 
   private String defaultRefresh(TableId table) {

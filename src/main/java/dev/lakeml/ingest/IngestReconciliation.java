@@ -47,7 +47,8 @@ public record IngestReconciliation(
 
   public static final TableId TABLE = TableId.of(Layer.OPS, "ingest_reconciliation");
 
-  static final StructType SCHEMA =
+  /** The columns of ops.ingest_reconciliation; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("run_id", DataTypes.StringType)
           .add("source", DataTypes.StringType)

@@ -26,7 +26,8 @@ public final class RunLedger {
           .add("seconds", DataTypes.DoubleType)
           .add("summary", DataTypes.StringType);
 
-  static final StructType SCHEMA =
+  /** The columns of ops.runs; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("run_id", DataTypes.StringType)
           .add("command", DataTypes.StringType)

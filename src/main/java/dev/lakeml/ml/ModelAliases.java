@@ -47,7 +47,8 @@ public final class ModelAliases {
           .add("passed", DataTypes.BooleanType)
           .add("reasons", DataTypes.createArrayType(DataTypes.StringType));
 
-  static final StructType SCHEMA =
+  /** The columns of ops.model_aliases; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("model_name", DataTypes.StringType, false)
           .add("seq", DataTypes.LongType, false)

@@ -27,7 +27,8 @@ import org.apache.spark.sql.types.StructType;
 public final class ModelRegistry {
   public static final TableId TABLE = TableId.of(Layer.OPS, "model_registry");
 
-  static final StructType SCHEMA =
+  /** The columns of ops.model_registry; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("model_name", DataTypes.StringType, false)
           .add("version", DataTypes.IntegerType, false)

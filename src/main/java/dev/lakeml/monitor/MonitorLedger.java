@@ -24,7 +24,8 @@ public final class MonitorLedger {
   public static final TableId DRIFT = TableId.of(Layer.OPS, "feature_drift");
   public static final TableId PERFORMANCE = TableId.of(Layer.OPS, "model_performance");
 
-  static final StructType DRIFT_SCHEMA =
+  /** The columns of ops.feature_drift; catalog/ops.conf documents each. */
+  public static final StructType DRIFT_SCHEMA =
       new StructType()
           .add("run_id", DataTypes.StringType)
           .add("scoring_run_id", DataTypes.StringType)
@@ -43,7 +44,8 @@ public final class MonitorLedger {
           .add("feature_table_version", DataTypes.LongType)
           .add("monitored_at", DataTypes.TimestampType);
 
-  static final StructType PERFORMANCE_SCHEMA =
+  /** The columns of ops.model_performance; catalog/ops.conf documents each. */
+  public static final StructType PERFORMANCE_SCHEMA =
       new StructType()
           .add("run_id", DataTypes.StringType)
           .add("scoring_run_id", DataTypes.StringType)

@@ -17,7 +17,8 @@ import org.apache.spark.sql.types.StructType;
 public final class ReferenceStore {
   public static final TableId TABLE = TableId.of(Layer.OPS, "model_reference_bins");
 
-  static final StructType SCHEMA =
+  /** The columns of ops.model_reference_bins; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("model_name", DataTypes.StringType, false)
           .add("model_version", DataTypes.IntegerType, false)

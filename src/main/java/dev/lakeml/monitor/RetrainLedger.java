@@ -25,7 +25,8 @@ import org.apache.spark.sql.types.StructType;
 public final class RetrainLedger {
   public static final TableId TABLE = TableId.of(Layer.OPS, "retrain_decisions");
 
-  static final StructType SCHEMA =
+  /** The columns of ops.retrain_decisions; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("run_id", DataTypes.StringType)
           .add("model_name", DataTypes.StringType, false)

@@ -35,7 +35,8 @@ public final class QualityLedger {
   /** The {@code rule} value of rows that hold a measurement, not a verdict. */
   public static final String METRIC = "metric";
 
-  static final StructType SCHEMA =
+  /** The columns of ops.quality_results; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("run_id", DataTypes.StringType)
           .add("table_name", DataTypes.StringType)

@@ -46,7 +46,8 @@ public final class TableProfiles {
 
   static final StructType VALUE_COUNT = new StructType().add("value", DataTypes.StringType).add("count", DataTypes.LongType);
 
-  static final StructType SCHEMA =
+  /** The columns of ops.table_profiles; catalog/ops.conf documents each. */
+  public static final StructType SCHEMA =
       new StructType()
           .add("table_name", DataTypes.StringType)
           .add("table_version", DataTypes.LongType)
