@@ -15,8 +15,9 @@ import org.apache.spark.sql.Row;
 
 /**
  * A binary classifier's hold-out metrics: area under the ROC curve, area under the precision-recall
- * curve, log-loss and positive rate, of all rows and of each group (a month, say), from <b>one</b>
- * grouped count of positives and negatives per (group, distinct score).
+ * curve, log-loss, positive rate and mean score, of all rows and of each group (a month, a
+ * calibration bin), from <b>one</b> grouped count of positives and negatives per (group, distinct
+ * score).
  *
  * <p>The areas are defined as MLlib's {@code BinaryClassificationMetrics} with {@link #BINS} bins (the
  * default of {@code BinaryClassificationEvaluator}): the distinct scores, highest first, are cut into
@@ -42,8 +43,11 @@ public final class BinaryMetrics {
   /** Probabilities are clipped to [1e-15, 1 - 1e-15] in the log-loss, as scikit-learn does. */
   private static final double EPS = 1e-15;
 
-  /** One set of rows' metrics; the areas are NaN without both a positive and a negative row. */
-  public record Metrics(long rows, long positives, double auc, double prAuc, double logLoss) {
+  /**
+   * One set of rows' metrics; the areas are NaN without both a positive and a negative row.
+   * {@code meanScore}: the mean score (predicted probability) of the rows, NaN without rows.
+   */
+  public record Metrics(long rows, long positives, double auc, double prAuc, double logLoss, double meanScore) {
     public double positiveRate() {
       return rows == 0 ? Double.NaN : (double) positives / rows;
     }
@@ -134,6 +138,7 @@ public final class BinaryMetrics {
       long positives = 0;
       long negatives = 0;
       double logLoss = 0;
+      double scoreSum = 0;
       for (int k = 0; k < size; k++) {
         int i = order[k];
         if (only != Integer.MIN_VALUE && group[i] != only) {
@@ -146,12 +151,13 @@ public final class BinaryMetrics {
         n[distinct - 1] += neg[i];
         positives += pos[i];
         negatives += neg[i];
+        scoreSum += score[i] * (pos[i] + neg[i]);
         double prob = Math.min(Math.max(score[i], EPS), 1 - EPS);
         logLoss -= pos[i] * Math.log(prob) + neg[i] * Math.log(1 - prob);
       }
       long rows = positives + negatives;
       if (positives == 0 || negatives == 0) {
-        return new Metrics(rows, positives, Double.NaN, Double.NaN, rows == 0 ? Double.NaN : logLoss / rows);
+        return new Metrics(rows, positives, Double.NaN, Double.NaN, rows == 0 ? Double.NaN : logLoss / rows, rows == 0 ? Double.NaN : scoreSum / rows);
       }
       long grouping = distinct / BINS < 2 ? 1 : distinct / BINS;
       double auc = 0;
@@ -178,7 +184,7 @@ public final class BinaryMetrics {
         precision = nextPrecision;
       }
       auc += (1 - fpr) * (1 + tpr) / 2;
-      return new Metrics(rows, positives, auc, prAuc, logLoss / rows);
+      return new Metrics(rows, positives, auc, prAuc, logLoss / rows, scoreSum / rows);
     }
   }
 }

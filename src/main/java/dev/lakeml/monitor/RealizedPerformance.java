@@ -1,14 +1,12 @@
 package dev.lakeml.monitor;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.lakeml.ml.BinaryMetrics;
-import java.util.List;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -46,31 +44,23 @@ public record RealizedPerformance(
     return new RealizedPerformance(n, null, Double.NaN, Double.NaN, Double.NaN, r.getDouble(1), r.getDouble(2), r2);
   }
 
-  /** {@code scored}: rows with {@link ReferenceBins#PREDICTION_COLUMN} and a non-null {@code label}. Cache it first. */
+  /**
+   * {@code scored}: rows with {@link ReferenceBins#PREDICTION_COLUMN} and a non-null {@code label}.
+   * One pass: {@link BinaryMetrics}' counts per (calibration bin, distinct probability) give the
+   * AUC, the mean probability, the observed rate and each bin's gap between the two.
+   */
   public static RealizedPerformance of(Dataset<Row> scored, String label) {
-    List<Row> bins =
-        scored
-            .groupBy(least(floor(col(ReferenceBins.PREDICTION_COLUMN).multiply(10)), lit(9)).as("bin"))
-            .agg(count(lit(1)), avg(col(ReferenceBins.PREDICTION_COLUMN)), avg(col(label).cast("double")), org.apache.spark.sql.functions.sum(col(label).cast("long")))
-            .collectAsList();
-    long n = 0;
-    long positives = 0;
-    double sumP = 0;
-    double gap = 0;
-    for (Row b : bins) {
-      long c = b.getLong(1);
-      n += c;
-      positives += b.getLong(4);
-      sumP += b.getDouble(2) * c;
-      gap += c * Math.abs(b.getDouble(2) - b.getDouble(3));
-    }
-    if (n == 0) {
+    Column p = col(ReferenceBins.PREDICTION_COLUMN);
+    BinaryMetrics.Grouped m = BinaryMetrics.byGroup(scored, least(floor(p.multiply(10)), lit(9)).cast("int"), p, col(label));
+    BinaryMetrics.Metrics all = m.all();
+    if (all.rows() == 0) {
       return new RealizedPerformance(0, null, Double.NaN, Double.NaN, Double.NaN);
     }
-    Double auc =
-        positives == 0 || positives == n
-            ? null
-            : BinaryMetrics.of(scored, col(ReferenceBins.PREDICTION_COLUMN), col(label)).auc();
-    return new RealizedPerformance(n, auc, sumP / n, (double) positives / n, gap / n);
+    double gap = 0;
+    for (BinaryMetrics.Metrics bin : m.groups().values()) {
+      gap += bin.rows() * Math.abs(bin.meanScore() - bin.positiveRate());
+    }
+    Double auc = Double.isNaN(all.auc()) ? null : all.auc(); // one class: no ROC curve
+    return new RealizedPerformance(all.rows(), auc, all.meanScore(), all.positiveRate(), gap / all.rows());
   }
 }
