@@ -106,11 +106,41 @@ class AnalystCatalogTest {
         lh.spark().sql("SELECT * FROM VALUES (1L, DATE'2001-06-01', 'SFO', 0, 0.10D) AS t(id, event_date, origin, is_late, origin_late_rate_7d)"),
         AnalystFixtures.FEATURES, Lakehouse.Write.overwrite(), Map.of("run_id", "r2"));
     long v = lh.latestVersion(AnalystFixtures.FEATURES);
-    assertEquals("SET TBLPROPERTIES", lh.history(AnalystFixtures.FEATURES).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"), "documented right after the write");
+    assertEquals("WRITE", lh.history(AnalystFixtures.FEATURES).orderBy(org.apache.spark.sql.functions.col("version").desc()).first().getAs("operation"), "the overwrite carried the column comments: no docs commit after it");
     AnalystCatalog.publish(lh, spec, lh.registerAll());
     assertEquals(v, lh.latestVersion(AnalystFixtures.FEATURES), "a new session finds the docs in place: no version a downstream job would see as new input");
     Row isLate = lh.spark().sql("DESCRIBE TABLE gold.flight_features").filter("col_name = 'is_late'").first();
     assertEquals("Label: 1 when the flight arrived more than 15 minutes late, else 0.", isLate.getString(2));
+  }
+
+  @Test
+  void aTableCreatedInADocumentingSessionHasItsDocsInItsFirstCommit() {
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    TableId created = TableId.of(Layer.GOLD, "created_in_test");
+    var rows = lh.spark().sql("SELECT * FROM VALUES (1L, DATE'2001-06-01', 1) AS t(id, event_date, is_late)");
+    long v = lh.write(rows, created, Lakehouse.Write.append().idempotent("test.created", 1).partitionedBy("event_date"), Map.of("run_id", "r9"));
+    assertEquals(0, v, "one commit: data and docs");
+    Row first = lh.history(created).first();
+    assertEquals("CREATE TABLE AS SELECT", first.getAs("operation"));
+    assertEquals("{\"run_id\":\"r9\"}", first.getAs("userMetadata"), "the lineage is the commit's userMetadata, as for any write");
+    Row detail = lh.spark().sql("DESCRIBE DETAIL delta.`" + lh.path(created) + "`").first();
+    assertEquals(List.of("event_date"), detail.getList(detail.fieldIndex("partitionColumns")));
+    TableDoc doc = CatalogDocs.forPipeline(spec).doc(created, rows.schema());
+    Map<String, String> describe = new HashMap<>();
+    boolean info = false;
+    for (Row r : lh.spark().sql("DESCRIBE TABLE EXTENDED delta.`" + lh.path(created) + "`").collectAsList()) {
+      info |= r.getString(0).startsWith("# Detailed");
+      describe.putIfAbsent(r.getString(0), info ? r.getString(1) : r.getString(2));
+    }
+    assertEquals(doc.description(), describe.get("Comment"));
+    assertTrue(describe.get("Table Properties").contains("lakeml.owner=" + doc.owner()), describe.get("Table Properties"));
+    assertEquals(doc.columns().get("is_late"), describe.get("is_late"));
+    // Documenting it again commits nothing; the idempotent write's transaction id was committed with it.
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    assertEquals(0, lh.latestVersion(created), "no docs commit after a documented creation");
+    lh.write(rows, created, Lakehouse.Write.append().idempotent("test.created", 1), Map.of("run_id", "r9"));
+    assertEquals(0, lh.latestVersion(created), "the same idempotent write again is skipped");
+    assertEquals(1, lh.read(created).count());
   }
 
   @Test

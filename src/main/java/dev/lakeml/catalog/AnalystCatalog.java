@@ -57,6 +57,17 @@ public final class AnalystCatalog {
     }
   }
 
+  /**
+   * The doc of {@code table}, about to be written with {@code schema} (created, or overwritten with
+   * that schema), when this session documents the tables it writes; empty otherwise.
+   * {@link Lakehouse#write} then writes the docs with the data, in the same commit, and
+   * {@link #documentAfterWrite} finds nothing left to commit.
+   */
+  public static java.util.Optional<TableDoc> docFor(Lakehouse lakehouse, TableId table, org.apache.spark.sql.types.StructType schema) {
+    CatalogDocs docs = ACTIVE.get(lakehouse.spark());
+    return docs == null ? java.util.Optional.empty() : java.util.Optional.of(docs.doc(table, schema));
+  }
+
   /** Stops documenting tables written in this session (tests). */
   public static void forget(org.apache.spark.sql.SparkSession spark) {
     ACTIVE.remove(spark);

@@ -156,8 +156,17 @@ public final class Lakehouse {
   }
 
   private long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo, boolean mergeSchema) {
+    Dataset<Row> rows = data;
+    var doc = write.replaceWhere() == null ? dev.lakeml.catalog.AnalystCatalog.docFor(this, table, data.schema()) : java.util.Optional.<dev.lakeml.catalog.TableDoc>empty();
+    if (doc.isPresent() && !exists(table)) {
+      commitWithRetry(() -> createDocumented(data, table, write, commitInfo, doc.get()), table, false);
+      return latestVersion(table);
+    }
+    if (doc.isPresent() && write.mode() == SaveMode.Overwrite) { // its schema replaces the table's: with the comments, no docs commit follows
+      rows = withColumnComments(data, doc.get());
+    }
     var writer =
-        data.write()
+        rows.write()
             .format("delta")
             .mode(write.mode())
             .option("userMetadata", toJson(commitInfo));
@@ -187,6 +196,51 @@ public final class Lakehouse {
       after = latestVersion(table);
     }
     return after;
+  }
+
+  /**
+   * Creates {@code table} from {@code data} documented, in one commit (history: CREATE TABLE AS
+   * SELECT): the doc's description as the table comment, its {@code lakeml.*} properties and its
+   * column comments. A path-based write cannot set a comment or such properties, so a created table
+   * used to take a second, metadata-only commit for its docs (21 of them in a first run).
+   */
+  private void createDocumented(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo, dev.lakeml.catalog.TableDoc doc) {
+    var writer = withColumnComments(data, doc).writeTo("delta.`" + path(table).replace("`", "``") + "`").using("delta");
+    for (Map.Entry<String, String> p : doc.properties().entrySet()) {
+      writer = writer.tableProperty(p.getKey(), p.getValue());
+    }
+    if (doc.description() != null) {
+      writer = writer.tableProperty("comment", doc.description());
+    }
+    if (write.txnAppId() != null) { // Delta's idempotent write: the transaction id goes into the same commit
+      writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
+    }
+    List<String> partitionBy = write.partitionBy();
+    if (!partitionBy.isEmpty()) {
+      List<org.apache.spark.sql.Column> rest = partitionBy.stream().skip(1).map(org.apache.spark.sql.functions::col).toList();
+      writer = writer.partitionedBy(org.apache.spark.sql.functions.col(partitionBy.get(0)), scala.collection.JavaConverters.asScalaBuffer(rest).toSeq());
+    }
+    var w = writer;
+    withUserMetadata(commitInfo, () -> {
+      try {
+        w.create();
+      } catch (org.apache.spark.sql.catalyst.analysis.TableAlreadyExistsException e) { // another writer created it meanwhile
+        throw new LakemlException("Table " + table + " at " + path(table) + " was created by another writer while this command created it; run the command again.", e);
+      }
+    });
+  }
+
+  /** {@code data} with the doc's column comments in its schema (where Delta keeps them: DESCRIBE shows them). */
+  private static Dataset<Row> withColumnComments(Dataset<Row> data, dev.lakeml.catalog.TableDoc doc) {
+    org.apache.spark.sql.types.StructField[] fields = data.schema().fields();
+    org.apache.spark.sql.Column[] columns = new org.apache.spark.sql.Column[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      String comment = doc.columns().get(fields[i].name());
+      org.apache.spark.sql.types.Metadata metadata =
+          comment == null ? fields[i].metadata() : new org.apache.spark.sql.types.MetadataBuilder().withMetadata(fields[i].metadata()).putString("comment", comment).build();
+      columns[i] = data.col("`" + fields[i].name().replace("`", "``") + "`").as(fields[i].name(), metadata);
+    }
+    return data.select(columns);
   }
 
   /** A commit with no action but its commitInfo, whose userMetadata is {@code commitInfo} (history: "Manual Update"). */
