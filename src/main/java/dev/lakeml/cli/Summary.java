@@ -11,16 +11,37 @@ import java.util.List;
 
 /** The end-of-run summary: rows and versions per table, the model, and where to look next. */
 final class Summary {
+  /** Row counts run at once for the summary's table list. */
+  private static final int COUNTS_AT_ONCE = 4;
+
   private Summary() {}
 
   static void print(Lakehouse lakehouse, PipelineSpec spec, List<StageResult> results, String runId, PrintStream out) {
     double total = results.stream().mapToDouble(StageResult::seconds).sum();
     out.println();
     out.printf("Run %s finished in %.1fs. Tables (rows @ latest version):%n", runId, total);
-    for (TableId t : lakehouse.tables()) { // by path: registering them would cost a catalog round per table
-      long v = lakehouse.latestVersion(t);
-      long n = lakehouse.read(t).count();
-      out.printf("  %-34s %,10d rows  v%d%n", t, n, v);
+    // By path: registering them would cost a catalog round per table. Each count is a small query
+    // (Delta answers it from the files' statistics), so they run a few at a time, printed in order.
+    List<TableId> tables = lakehouse.tables();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(COUNTS_AT_ONCE);
+    try {
+      List<java.util.concurrent.Future<String>> lines = new java.util.ArrayList<>();
+      for (TableId t : tables) {
+        lines.add(pool.submit(() -> {
+          long v = lakehouse.latestVersion(t);
+          return String.format("  %-34s %,10d rows  v%d%n", t, lakehouse.read(t, v).count(), v);
+        }));
+      }
+      for (java.util.concurrent.Future<String> line : lines) {
+        out.print(line.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while counting the tables' rows", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
     }
     ModelRegistry registry = new ModelRegistry(lakehouse);
     Integer champion = new dev.lakeml.ml.ModelAliases(lakehouse).current(spec.model().name()).champion();
