@@ -50,18 +50,10 @@ final class QualityOverview {
    * not write the table.
    */
   static List<QuarantineCount> quarantine(Lakehouse lakehouse, TableId quarantine, String runId) {
-    if (!lakehouse.exists(quarantine)) {
+    long version = lakehouse.versionWrittenBy(quarantine, runId);
+    if (version < 0) {
       return List.of();
     }
-    Row v =
-        lakehouse.history(quarantine)
-            .filter(expr("get_json_object(userMetadata, '$.run_id')").equalTo(runId))
-            .agg(expr("max(version)"))
-            .first();
-    if (v.isNullAt(0)) {
-      return List.of();
-    }
-    long version = v.getLong(0);
     Dataset<Row> rows =
         lakehouse.read(quarantine, version)
             .selectExpr("explode(reasons) AS reason", "rules_broken")

@@ -540,6 +540,38 @@ public final class Lakehouse {
     return commitInfoAtOrBefore(table, Long.MAX_VALUE, limit, which);
   }
 
+  /**
+   * The newest version of {@code table} that run {@code runId} committed (the {@code run_id} of its
+   * lineage), or -1 when none did. Reads the newest commit files first, where a run's commits
+   * usually are; only a table with more than {@link #LOOKBACK} commits is searched further, by one
+   * Spark job over its history.
+   */
+  public long versionWrittenBy(TableId table, String runId) {
+    return versionWrittenBy(table, runId, LOOKBACK);
+  }
+
+  /** {@link #versionWrittenBy(TableId, String)} reading the newest {@code lookback} commit files first. */
+  long versionWrittenBy(TableId table, String runId, int lookback) {
+    if (!exists(table)) {
+      return -1;
+    }
+    var recent = newestCommitInfo(table, lookback, info -> runId.equals(info.get("run_id")));
+    if (recent.isPresent()) {
+      return ((Number) recent.get().get("_version")).longValue();
+    }
+    long[] versions = logVersions(table);
+    if (versions[1] - versions[0] < lookback) {
+      return -1; // every commit was read
+    }
+    long found = -1;
+    for (Row h : history(table).filter(org.apache.spark.sql.functions.col("userMetadata").contains("\"" + runId + "\"")).select("version", "userMetadata").collectAsList()) {
+      if (runId.equals(fromJson(h.getString(1)).get("run_id"))) { // userMetadata that is not lakeml's lineage reads as empty
+        found = Math.max(found, h.getLong(0));
+      }
+    }
+    return found;
+  }
+
   /** {@link #newestCommitInfo} among the commits at or before {@code version}. */
   private Optional<Map<String, Object>> commitInfoAtOrBefore(TableId table, long version, long limit, java.util.function.Predicate<Map<String, Object>> which) {
     long[] versions = logVersions(table);

@@ -8,13 +8,10 @@ import static org.apache.spark.sql.functions.count_if;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakeml.LakemlException;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -25,7 +22,6 @@ import org.apache.spark.sql.Row;
  * predictions-table version the run committed, so later runs that replaced them do not matter.
  */
 public final class Replay {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The comparison: {@code identical} when every key is in both and no value differs. */
   public record Result(
@@ -80,19 +76,7 @@ public final class Replay {
 
   /** The predictions-table version committed by {@code runId}, from the lineage in its userMetadata. */
   public static long versionWrittenBy(Lakehouse lakehouse, TableId predictions, String runId) {
-    List<Row> history =
-        lakehouse.history(predictions).filter(col("userMetadata").contains("\"" + runId + "\"")).select("version", "userMetadata").collectAsList();
-    long found = -1;
-    for (Row h : history) {
-      try {
-        Map<String, Object> info = JSON.readValue(h.getString(1), new TypeReference<Map<String, Object>>() {});
-        if (runId.equals(info.get("run_id"))) {
-          found = Math.max(found, h.getLong(0));
-        }
-      } catch (java.io.IOException e) {
-        // not lakeml's lineage: not a scoring commit
-      }
-    }
+    long found = lakehouse.versionWrittenBy(predictions, runId);
     if (found < 0) {
       throw new LakemlException(
           "Cannot replay run " + runId + ": no commit of " + predictions + " was written by that run. "
