@@ -196,14 +196,14 @@ class RequeueTest {
     lhRoot = lh.root();
     PipelineSpec spec = spec(true);
     writeBronze(lh, spec);
-    // Silver exists undocumented (a session that did not document created it); a job that documents
-    // then overwrites it, and its write is followed by the docs commit, so the version written (and
-    // profiled) is one after the commit that carries the lineage. A table created by a documenting
-    // job has its docs in its first commit: that case is the data version itself (below).
-    new RefineJob().run(context(lh, spec, "refine-0", Map.of()));
+    // Silver exists undocumented (a session that did not document created it; here without lineage,
+    // so the job refines it whole); a job that documents overwrites it, and its write is followed by
+    // the docs commit, so the version written (and profiled) is one after the commit that carries the
+    // lineage. A table created by a documenting job has its docs in its first commit instead.
+    lh.write(spark.sql("SELECT 1L AS id"), SILVER, Lakehouse.Write.overwrite(), Map.of());
     dev.lakeml.catalog.AnalystCatalog.activate(lh, spec);
     try {
-      new RefineJob().run(context(lh, spec, "refine-1", Map.of("force", "")));
+      new RefineJob().run(context(lh, spec, "refine-1", Map.of()));
       long dataVersion = lh.lastCommitInfo(SILVER, "source_version").map(m -> ((Number) m.get("_version")).longValue()).orElseThrow();
       long profiled = lh.read(TableProfiles.TABLE).filter("table_name = 'silver.flights'").selectExpr("max(table_version)").first().getLong(0);
       assertEquals(dataVersion + 1, profiled, "the version profiled is the docs commit after the data's");
