@@ -144,6 +144,24 @@ class AnalystCatalogTest {
   }
 
   @Test
+  void aTableWhoseFirstCommitWasKilledIsCreatedOverTheLeftoversAndDocumented() throws Exception {
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    TableId created = TableId.of(Layer.GOLD, "killed_in_test");
+    // What a process killed inside the table's first commit leaves: data files, a log with no commit.
+    java.nio.file.Path dir = java.nio.file.Path.of(lh.path(created).replaceFirst("^file:", ""));
+    java.nio.file.Files.createDirectories(dir.resolve("_delta_log"));
+    java.nio.file.Files.writeString(dir.resolve("part-00000-leftover.snappy.parquet"), "not a whole file");
+    var rows = lh.spark().sql("SELECT 1L AS id, 1 AS is_late");
+    long v = lh.write(rows, created, Lakehouse.Write.overwrite(), Map.of("run_id", "r10"));
+    assertEquals(1, lh.read(created).count(), "the leftover file is not part of the table");
+    assertEquals(List.of("WRITE", "SET TBLPROPERTIES"), lh.history(created).orderBy("version").select("operation").as(org.apache.spark.sql.Encoders.STRING()).collectAsList(),
+        "a path-based write, documented by a docs commit after it");
+    assertEquals(1, v, "the version the write ends on: the docs commit's");
+    assertEquals(CatalogDocs.forPipeline(spec).doc(created, rows.schema()).description(),
+        lh.spark().sql("DESCRIBE TABLE EXTENDED delta.`" + lh.path(created) + "`").filter("col_name = 'Comment'").first().getString(1));
+  }
+
+  @Test
   void curatedViewsAnswerTheCommonQuestions() {
     List<TableId> views = AnalystCatalog.publish(lh, spec, lh.registerAll());
     assertTrue(views.contains(TableId.of(Layer.GOLD, "latest_predictions")), views.toString());

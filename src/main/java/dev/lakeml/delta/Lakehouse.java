@@ -158,7 +158,7 @@ public final class Lakehouse {
   private long write(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo, boolean mergeSchema) {
     Dataset<Row> rows = data;
     var doc = write.replaceWhere() == null ? dev.lakeml.catalog.AnalystCatalog.docFor(this, table, data.schema()) : java.util.Optional.<dev.lakeml.catalog.TableDoc>empty();
-    if (doc.isPresent() && !exists(table)) {
+    if (doc.isPresent() && !exists(table) && !leftoversAt(table)) {
       commitWithRetry(() -> createDocumented(data, table, write, commitInfo, doc.get()), table, false);
       return latestVersion(table);
     }
@@ -228,6 +228,21 @@ public final class Lakehouse {
         throw new LakemlException("Table " + table + " at " + path(table) + " was created by another writer while this command created it; run the command again.", e);
       }
     });
+  }
+
+  /**
+   * Whether {@code table}'s folder exists though the table does not: a process killed inside the
+   * table's first commit leaves its data files (and maybe an empty {@code _delta_log}). Spark's
+   * {@code CREATE TABLE AS SELECT} refuses such a location as an existing table, so that table is
+   * created by a path-based write, which writes over the leftovers, and documented after it.
+   */
+  private boolean leftoversAt(TableId table) {
+    Path dir = new Path(path(table));
+    try {
+      return dir.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(dir);
+    } catch (IOException e) {
+      throw new LakemlException("Cannot check the folder of table " + table + " at " + dir + ": " + e.getMessage(), e);
+    }
   }
 
   /** {@code data} with the doc's column comments in its schema (where Delta keeps them: DESCRIBE shows them). */
