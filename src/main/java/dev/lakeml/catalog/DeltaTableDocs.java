@@ -11,7 +11,6 @@ import org.apache.spark.sql.delta.DeltaOperations;
 import org.apache.spark.sql.delta.OptimisticTransaction;
 import org.apache.spark.sql.delta.actions.Action;
 import org.apache.spark.sql.delta.actions.Metadata;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.collection.JavaConverters;
 
@@ -33,7 +32,7 @@ final class DeltaTableDocs {
     OptimisticTransaction txn = log.startTransaction();
     Metadata current = txn.metadata();
     TableDoc doc = docFor.apply(current.schema());
-    StructType schema = withComments(current.schema(), doc.columns());
+    StructType schema = doc.commented(current.schema());
     Map<String, String> conf = new HashMap<>(JavaConverters.mapAsJavaMap(current.configuration()));
     Map<String, String> wanted = new HashMap<>(conf);
     wanted.putAll(doc.properties());
@@ -48,17 +47,6 @@ final class DeltaTableDocs {
     operation.put("comment", doc.description());
     txn.commit(JavaConverters.asScalaBuffer(List.<Action>of()).toSeq(), new DeltaOperations.SetTableProperties(scalaMap(operation)));
     return true;
-  }
-
-  static StructType withComments(StructType schema, Map<String, String> comments) {
-    StructField[] fields = schema.fields().clone();
-    for (int i = 0; i < fields.length; i++) {
-      String c = comments.get(fields[i].name());
-      if (c != null && !c.equals(fields[i].getComment().getOrElse(() -> null))) {
-        fields[i] = fields[i].withComment(c);
-      }
-    }
-    return new StructType(fields);
   }
 
   private static scala.collection.immutable.Map<String, String> scalaMap(Map<String, String> map) {

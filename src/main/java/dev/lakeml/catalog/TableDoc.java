@@ -26,6 +26,18 @@ public record TableDoc(String table, String description, String owner, String re
     columns = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(columns)); // keeps the table's column order
   }
 
+  /** {@code schema} with this doc's column comments (StructField's {@code comment} metadata, which Delta keeps). */
+  public org.apache.spark.sql.types.StructType commented(org.apache.spark.sql.types.StructType schema) {
+    org.apache.spark.sql.types.StructField[] fields = schema.fields().clone();
+    for (int i = 0; i < fields.length; i++) {
+      String c = columns.get(fields[i].name());
+      if (c != null && !c.equals(fields[i].getComment().getOrElse(() -> null))) {
+        fields[i] = fields[i].withComment(c);
+      }
+    }
+    return new org.apache.spark.sql.types.StructType(fields);
+  }
+
   /** The table properties this doc sets. */
   public Map<String, String> properties() {
     Map<String, String> p = new LinkedHashMap<>();

@@ -247,13 +247,10 @@ public final class Lakehouse {
 
   /** {@code data} with the doc's column comments in its schema (where Delta keeps them: DESCRIBE shows them). */
   private static Dataset<Row> withColumnComments(Dataset<Row> data, dev.lakeml.catalog.TableDoc doc) {
-    org.apache.spark.sql.types.StructField[] fields = data.schema().fields();
+    org.apache.spark.sql.types.StructField[] fields = doc.commented(data.schema()).fields();
     org.apache.spark.sql.Column[] columns = new org.apache.spark.sql.Column[fields.length];
     for (int i = 0; i < fields.length; i++) {
-      String comment = doc.columns().get(fields[i].name());
-      org.apache.spark.sql.types.Metadata metadata =
-          comment == null ? fields[i].metadata() : new org.apache.spark.sql.types.MetadataBuilder().withMetadata(fields[i].metadata()).putString("comment", comment).build();
-      columns[i] = data.col("`" + fields[i].name().replace("`", "``") + "`").as(fields[i].name(), metadata);
+      columns[i] = data.col("`" + fields[i].name().replace("`", "``") + "`").as(fields[i].name(), fields[i].metadata());
     }
     return data.select(columns);
   }
