@@ -166,10 +166,13 @@ public final class Lakehouse {
       rows = withColumnComments(data, doc.get());
     }
     var writer =
-        rows.write()
+        clustered(rows, write).write()
             .format("delta")
             .mode(write.mode())
             .option("userMetadata", toJson(commitInfo));
+    if (write.clusterBy() != null) {
+      writer = writer.option("maxRecordsPerFile", write.clusterFileRows());
+    }
     if (write.replaceWhere() != null) {
       writer = writer.option("replaceWhere", write.replaceWhere());
     }
@@ -205,7 +208,10 @@ public final class Lakehouse {
    * used to take a second, metadata-only commit for its docs (21 of them in a first run).
    */
   private void createDocumented(Dataset<Row> data, TableId table, Write write, Map<String, ?> commitInfo, dev.lakeml.catalog.TableDoc doc) {
-    var writer = withColumnComments(data, doc).writeTo("delta.`" + path(table).replace("`", "``") + "`").using("delta");
+    var writer = clustered(withColumnComments(data, doc), write).writeTo("delta.`" + path(table).replace("`", "``") + "`").using("delta");
+    if (write.clusterBy() != null) {
+      writer = writer.option("maxRecordsPerFile", String.valueOf(write.clusterFileRows()));
+    }
     for (Map.Entry<String, String> p : doc.properties().entrySet()) {
       writer = writer.tableProperty(p.getKey(), p.getValue());
     }
@@ -500,13 +506,13 @@ public final class Lakehouse {
   }
 
   /** How a commit changes the table. */
-  public record Write(SaveMode mode, String replaceWhere, List<String> partitionBy, String txnAppId, long txnVersion) {
+  public record Write(SaveMode mode, String replaceWhere, List<String> partitionBy, String txnAppId, long txnVersion, String clusterBy, long clusterFileRows) {
     public static Write append() {
-      return new Write(SaveMode.Append, null, List.of(), null, -1);
+      return new Write(SaveMode.Append, null, List.of(), null, -1, null, 0);
     }
 
     public static Write overwrite() {
-      return new Write(SaveMode.Overwrite, null, List.of(), null, -1);
+      return new Write(SaveMode.Overwrite, null, List.of(), null, -1, null, 0);
     }
 
     /**
@@ -514,17 +520,41 @@ public final class Lakehouse {
      * makes a version, with the write's commitInfo, even when no row matched and none was written.
      */
     public static Write replace(String predicate) {
-      return new Write(SaveMode.Overwrite, predicate, List.of(), null, -1);
+      return new Write(SaveMode.Overwrite, predicate, List.of(), null, -1, null, 0);
     }
 
     public Write partitionedBy(String... columns) {
-      return new Write(mode, replaceWhere, List.of(columns), txnAppId, txnVersion);
+      return new Write(mode, replaceWhere, List.of(columns), txnAppId, txnVersion, clusterBy, clusterFileRows);
     }
 
     /** Delta idempotent write: skipped when (appId, version) was already committed. */
     public Write idempotent(String appId, long version) {
-      return new Write(mode, replaceWhere, partitionBy, appId, version);
+      return new Write(mode, replaceWhere, partitionBy, appId, version, clusterBy, clusterFileRows);
     }
+
+    /**
+     * Files clustered by {@code column} (null: as the rows come): each write task sorts its rows by
+     * it and starts a new file every {@link #CLUSTER_FILE_ROWS} rows, so each file holds a narrow
+     * range of the column. Delta's file statistics (min and max per file) then let a read of a
+     * range skip the other files, and a {@code replaceWhere} on a range rewrites only the files that
+     * overlap it. No shuffle: the rows stay in the tasks they come in.
+     */
+    public Write clusteredBy(String column) {
+      return clusteredBy(column, CLUSTER_FILE_ROWS);
+    }
+
+    /** {@link #clusteredBy(String)} with at most {@code rowsPerFile} rows in a file. */
+    public Write clusteredBy(String column, long rowsPerFile) {
+      return new Write(mode, replaceWhere, partitionBy, txnAppId, txnVersion, column, rowsPerFile);
+    }
+  }
+
+  /** The most rows in one file of a clustered write ({@link Write#clusteredBy}): ~6 MB of a feature table's rows. */
+  public static final long CLUSTER_FILE_ROWS = 250_000;
+
+  /** {@code data} sorted by the write's clustering column within each task, or as it is. */
+  private static Dataset<Row> clustered(Dataset<Row> data, Write write) {
+    return write.clusterBy() == null ? data : data.sortWithinPartitions(write.clusterBy());
   }
 
   /**

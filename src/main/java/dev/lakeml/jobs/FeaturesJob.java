@@ -116,7 +116,8 @@ public final class FeaturesJob implements Job {
                   spec.expectations(),
                   silverVersion,
                   published,
-                  slice);
+                  slice,
+                  PointInTimeFeatures.EVENT_DATE); // a day's rows in few files: daily rebuilds and date-range reads touch only those
     } finally {
       annotated.unpersist();
     }

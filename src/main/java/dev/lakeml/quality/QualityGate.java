@@ -159,7 +159,27 @@ public final class QualityGate {
       long sourceVersion,
       Map<String, Object> lineage,
       Slice slice) {
-    Lakehouse.Write replace = slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition());
+    return writeAuditPublish(table, candidates, quarantine, annotated, valid, rejected, rules, sourceVersion, lineage, slice, null);
+  }
+
+  /**
+   * As above, with the candidate's and the table's files clustered by {@code clusterBy} (null: not
+   * clustered; see {@link Lakehouse.Write#clusteredBy}), e.g. a feature table by its event date, so
+   * that a slice of days rewrites and a read of a date range scans only the files of those days.
+   */
+  public Committed writeAuditPublish(
+      TableId table,
+      TableId candidates,
+      TableId quarantine,
+      Dataset<Row> annotated,
+      Dataset<Row> valid,
+      Dataset<Row> rejected,
+      List<CheckSpec> rules,
+      long sourceVersion,
+      Map<String, Object> lineage,
+      Slice slice,
+      String clusterBy) {
+    Lakehouse.Write replace = (slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition())).clusteredBy(clusterBy);
     long cv = lakehouse.write(valid, candidates, replace, lineage);
     Dataset<Row> candidate = lakehouse.read(candidates, cv);
     Verdict verdict = audit(table, annotated, candidate, rules);
