@@ -76,6 +76,16 @@ final class GoldFixture {
     return lakehouse.write(data, GOLD, Lakehouse.Write.overwrite(), Map.of("run_id", "fixture", "source_table", "silver.flights", "source_version", silverVersion));
   }
 
+  /** An in-place rebuild of gold's rows dated {@code from..to}, with the lineage {@code features} commits (the days it replaced). */
+  static void rebuild(Lakehouse lakehouse, String from, String to, long firstId) {
+    String range = "event_date BETWEEN DATE'" + from + "' AND DATE'" + to + "'";
+    lakehouse.write(
+        rows(firstId, LocalDate.parse(from), LocalDate.parse(to).plusDays(1), 5, firstId),
+        GOLD,
+        Lakehouse.Write.replace(range),
+        Map.of("run_id", "features-" + from, "source_table", "silver.flights", "source_version", 2, dev.lakeml.jobs.FeaturesJob.REBUILT_FROM, from, dev.lakeml.jobs.FeaturesJob.REBUILT_TO, to));
+  }
+
   /** Records one quality verdict for the gold table built from {@code silverVersion}. */
   static void quality(Lakehouse lakehouse, long silverVersion, boolean passed) {
     new QualityLedger(lakehouse, java.time.Clock.systemUTC())

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lakeml.TestSpark;
 import dev.lakeml.config.PipelineSpec;
 import dev.lakeml.delta.Lakehouse;
-import dev.lakeml.jobs.FeaturesJob;
 import dev.lakeml.jobs.StageResult;
 import dev.lakeml.jobs.TrainJob;
 import java.time.LocalDate;
@@ -34,7 +33,7 @@ class UnchangedWindowTest {
     assertEquals(1, registry.versions("flight_delay").size());
 
     // features rebuilt days after the windows in place (new days arrive): the model still holds.
-    rebuild(lh, "2001-06-30", "2001-07-29", 100_000);
+    GoldFixture.rebuild(lh, "2001-06-30", "2001-07-29", 100_000);
     long outside = lh.latestVersion(GoldFixture.GOLD);
     StageResult reused = new TrainJob().run(GoldFixture.context(lh, spec, "train-2", Map.of()));
     assertEquals(StageResult.SKIPPED, reused.status(), reused.summary());
@@ -45,7 +44,7 @@ class UnchangedWindowTest {
     assertEquals(1, registry.versions("flight_delay").size());
 
     // A rebuild that reaches the last days of the evaluation window: a new fit.
-    rebuild(lh, "2001-05-25", "2001-06-23", 200_000);
+    GoldFixture.rebuild(lh, "2001-05-25", "2001-06-23", 200_000);
     StageResult retrained = new TrainJob().run(GoldFixture.context(lh, spec, "train-3", Map.of()));
     assertEquals(StageResult.SUCCEEDED, retrained.status(), retrained.summary());
     assertTrue(retrained.summary().startsWith("flight_delay v2 (logistic_regression) on gold.flight_features v" + lh.latestVersion(GoldFixture.GOLD)), retrained.summary());
@@ -55,15 +54,5 @@ class UnchangedWindowTest {
     StageResult afterDelete = new TrainJob().run(GoldFixture.context(lh, spec, "train-4", Map.of()));
     assertEquals(StageResult.SUCCEEDED, afterDelete.status(), afterDelete.summary());
     assertEquals(3, registry.versions("flight_delay").size());
-  }
-
-  /** An in-place rebuild of gold's rows dated {@code from..to}, with the lineage features commits. */
-  private static void rebuild(Lakehouse lh, String from, String to, long firstId) {
-    String range = "event_date BETWEEN DATE'" + from + "' AND DATE'" + to + "'";
-    lh.write(
-        GoldFixture.rows(firstId, LocalDate.parse(from), LocalDate.parse(to).plusDays(1), 5, firstId),
-        GoldFixture.GOLD,
-        Lakehouse.Write.replace(range),
-        Map.of("run_id", "features-" + from, "source_table", "silver.flights", "source_version", 2, FeaturesJob.REBUILT_FROM, from, FeaturesJob.REBUILT_TO, to));
   }
 }

@@ -49,6 +49,48 @@ public final class FeaturesJob implements Job {
    */
   public static final String REBUILT_FROM = "rebuilt_from", REBUILT_TO = "rebuilt_to";
 
+  /** The event dates one in-place rebuild replaced: {@link #REBUILT_FROM} .. {@link #REBUILT_TO}, both included. */
+  public record Rebuilt(LocalDate first, LocalDate last) {
+    /** Whether a replaced row may be dated in [from, before). */
+    public boolean overlaps(LocalDate from, LocalDate before) {
+      return !last.isBefore(from) && first.isBefore(before);
+    }
+  }
+
+  /**
+   * The days each commit of {@code gold} after {@code version} (up to {@code upTo}) replaced, one
+   * entry per commit that changed rows, oldest first; no entry for a commit that changed none. Empty
+   * when the log cannot tell: a commit changed rows without saying which days (a full rebuild, an
+   * analyst's DELETE), the log has a gap, or {@code version} was committed after {@code readBy}
+   * (the reader read another table of the same name, since dropped and created again).
+   */
+  public static Optional<List<Rebuilt>> rebuiltSince(Lakehouse lakehouse, TableId gold, long version, java.time.Instant readBy, long upTo) {
+    Optional<List<Lakehouse.Commit>> commits = lakehouse.commitsAfter(gold, version - 1, upTo);
+    if (commits.isEmpty() || commits.get().isEmpty()) {
+      return Optional.empty();
+    }
+    Lakehouse.Commit read = commits.get().get(0);
+    if (read.at() == null || readBy == null || read.at().isAfter(readBy)) {
+      return Optional.empty();
+    }
+    List<Rebuilt> out = new java.util.ArrayList<>();
+    for (Lakehouse.Commit c : commits.get().subList(1, commits.get().size())) {
+      if (!c.dataChange()) {
+        continue;
+      }
+      Object f = c.info().get(REBUILT_FROM), t = c.info().get(REBUILT_TO);
+      if (f == null || t == null) {
+        return Optional.empty();
+      }
+      try {
+        out.add(new Rebuilt(LocalDate.parse(f.toString()), LocalDate.parse(t.toString())));
+      } catch (java.time.format.DateTimeParseException e) {
+        return Optional.empty(); // not a commit features made: it may have touched any row
+      }
+    }
+    return Optional.of(out);
+  }
+
   @Override
   public StageResult run(JobContext ctx) {
     long t0 = System.nanoTime();

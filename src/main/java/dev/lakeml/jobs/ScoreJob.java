@@ -11,9 +11,12 @@ import dev.lakeml.ml.Scorer;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * Batch-scores a date range of the gold feature table with one model version (default: the
@@ -68,16 +71,39 @@ public final class ScoreJob implements Job {
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
           String.format("%s already holds %s v%d on %s v%d for %s", predictions, model.name(), model.version(), gold, goldVersion, range));
     }
-    Dataset<Row> features =
-        ctx.lakehouse()
-            .read(gold, goldVersion)
-            .filter(PointInTimeFeatures.EVENT_DATE + " >= '" + from + "' AND " + PointInTimeFeatures.EVENT_DATE + " < '" + before + "'");
-    Dataset<Row> scored =
-        Scorer.score(registry.load(model), features, spec.silver().key(), model, gold.toString(), goldVersion, ctx.runId(), explainTop);
     String replace =
         String.format(
             "model_name = '%s' AND model_version = %d AND %s >= '%s' AND %s < '%s'",
             model.name(), model.version(), PointInTimeFeatures.EVENT_DATE, from, PointInTimeFeatures.EVENT_DATE, before);
+    Optional<CarryOver> carry = ctx.flag("force") ? Optional.empty() : carryOver(ctx.lakehouse(), predictions, gold, goldVersion, lineage, from, before);
+    if (carry.isPresent() && carry.get().none()) {
+      CarryOver c = carry.get();
+      return new StageResult(
+          name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
+          String.format("%s v%d holds %s v%d for %s: %s v%d..v%d changed no row dated in it", predictions, c.predictionsVersion(), model.name(), model.version(), range, gold, c.goldVersion(), goldVersion));
+    }
+    // Only the days gold's commits rebuilt since the last scoring run are scored again; the others'
+    // predictions are carried over: the same model on the same rows gives the same values.
+    LocalDate scoreFrom = carry.map(CarryOver::first).orElse(from), scoreBefore = carry.map(CarryOver::before).orElse(before);
+    Dataset<Row> features =
+        ctx.lakehouse()
+            .read(gold, goldVersion)
+            .filter(PointInTimeFeatures.EVENT_DATE + " >= '" + scoreFrom + "' AND " + PointInTimeFeatures.EVENT_DATE + " < '" + scoreBefore + "'");
+    Dataset<Row> scored =
+        Scorer.score(registry.load(model), features, spec.silver().key(), model, gold.toString(), goldVersion, ctx.runId(), explainTop);
+    if (carry.isPresent()) {
+      Dataset<Row> kept =
+          ctx.lakehouse()
+              .read(predictions, carry.get().predictionsVersion())
+              .filter(replace)
+              .filter(PointInTimeFeatures.EVENT_DATE + " < '" + scoreFrom + "' OR " + PointInTimeFeatures.EVENT_DATE + " >= '" + scoreBefore + "'")
+              .withColumn("feature_table_version", functions.lit(goldVersion))
+              .withColumn("run_id", functions.lit(ctx.runId()))
+              .select(java.util.Arrays.stream(scored.columns()).map(functions::col).toArray(org.apache.spark.sql.Column[]::new));
+      scored = scored.unionByName(kept);
+      lineage.put(RESCORED, "[" + scoreFrom + ", " + scoreBefore + ")");
+      lineage.put(CARRIED_FROM, carry.get().predictionsVersion());
+    }
     Lakehouse.Write write = ctx.lakehouse().exists(predictions) ? Lakehouse.Write.replace(replace) : Lakehouse.Write.append();
     long v =
         explainTop > 0
@@ -90,7 +116,75 @@ public final class ScoreJob implements Job {
         RefineJob.secs(t0),
         Map.of(predictions.toString(), v),
         Map.of(predictions.toString(), n),
-        String.format("%,d predictions for %s with %s v%d -> %s v%d", n, range, model.name(), model.version(), predictions, v));
+        String.format("%,d predictions for %s with %s v%d -> %s v%d", n, range, model.name(), model.version(), predictions, v)
+            + carry.map(c -> String.format(" (rows dated [%s, %s) scored again: %s v%d..v%d rebuilt only those of the range; the rest carried over from v%d)", c.first(), c.before(), gold, c.goldVersion(), goldVersion, c.predictionsVersion())).orElse(""));
+  }
+
+  /** Lineage keys of a scoring run that scored only some days again: those days, and the predictions version the rest came from. */
+  public static final String RESCORED = "rescored", CARRIED_FROM = "carried_over_from";
+
+  /**
+   * The last scoring run of the same inputs (model version, range, gold table, explanations) that
+   * can be carried over: the predictions version it wrote, the gold version it scored, and the days
+   * [first, before) of the range that gold's commits since rebuilt ({@code first} null: none).
+   */
+  record CarryOver(long predictionsVersion, long goldVersion, LocalDate first, LocalDate before) {
+    boolean none() {
+      return first == null;
+    }
+  }
+
+  /**
+   * When this model version last scored the same range of an older {@code gold} version, and since
+   * then gold changed only by in-place rebuilds of {@code features} that say which days they replaced
+   * ({@link FeaturesJob#rebuiltSince}), and no other commit touched those predictions: what to carry
+   * over. Empty (score the whole range) otherwise: no such run among the newest
+   * {@link Lakehouse#LOOKBACK} commits, a later commit that changed rows of this model version
+   * (another range, a DELETE) or did not say whose rows it changed, or a gold change that does not
+   * say which days it touched.
+   */
+  static Optional<CarryOver> carryOver(Lakehouse lakehouse, TableId predictions, TableId gold, long goldVersion, Map<String, Object> lineage, LocalDate from, LocalDate before) {
+    if (!lakehouse.exists(predictions)) {
+      return Optional.empty();
+    }
+    long latest = lakehouse.latestVersion(predictions);
+    Optional<List<Lakehouse.Commit>> commits = lakehouse.commitsAfter(predictions, Math.max(-1, latest - Lakehouse.LOOKBACK), latest);
+    if (commits.isEmpty()) {
+      return Optional.empty();
+    }
+    String model = String.valueOf(lineage.get("model")), version = String.valueOf(lineage.get("model_version"));
+    Lakehouse.Commit last = null;
+    for (int i = commits.get().size() - 1; i >= 0; i--) { // newest first
+      Lakehouse.Commit c = commits.get().get(i);
+      Map<String, Object> info = c.info();
+      if (info.containsKey("source_version")
+          && RefineJob.sameInputs(info, lineage)
+          && String.valueOf(info.get("explain_top")).equals(String.valueOf(lineage.get("explain_top")))) {
+        last = c;
+        break;
+      }
+      boolean otherModel = info.containsKey("model_version") && !(model.equals(String.valueOf(info.get("model"))) && version.equals(String.valueOf(info.get("model_version"))));
+      if (c.dataChange() && !otherModel) {
+        return Optional.empty(); // it may have changed this model version's rows
+      }
+    }
+    if (last == null) {
+      return Optional.empty();
+    }
+    long scoredOn = ((Number) last.info().get("source_version")).longValue();
+    Optional<List<FeaturesJob.Rebuilt>> rebuilt = FeaturesJob.rebuiltSince(lakehouse, gold, scoredOn, last.at(), goldVersion);
+    if (rebuilt.isEmpty()) {
+      return Optional.empty();
+    }
+    LocalDate first = null, end = null;
+    for (FeaturesJob.Rebuilt r : rebuilt.get()) {
+      if (r.overlaps(from, before)) {
+        LocalDate f = r.first().isBefore(from) ? from : r.first(), e = r.last().plusDays(1).isAfter(before) ? before : r.last().plusDays(1);
+        first = first == null || f.isBefore(first) ? f : first;
+        end = end == null || e.isAfter(end) ? e : end;
+      }
+    }
+    return Optional.of(new CarryOver(last.version(), scoredOn, first, end));
   }
 
   private static LocalDate date(JobContext ctx, String option, LocalDate defaultValue) {

@@ -9,6 +9,7 @@ import dev.lakeml.ml.ModelRegistry;
 import dev.lakeml.monitor.ReferenceBins;
 import dev.lakeml.monitor.ReferenceStore;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.functions;
@@ -152,37 +153,13 @@ public final class TrainJob implements Job {
    * not a table of the same name created since.
    */
   static Optional<String> changedOnlyOutside(Lakehouse lakehouse, TableId gold, ModelVersion prior, long goldVersion, PipelineSpec.Model spec) {
-    Optional<List<Lakehouse.Commit>> commits = lakehouse.commitsAfter(gold, prior.trainingTableVersion() - 1, goldVersion);
-    if (commits.isEmpty() || commits.get().isEmpty()) {
-      return Optional.empty();
-    }
-    Lakehouse.Commit trainedOn = commits.get().get(0);
-    if (trainedOn.at() == null || prior.createdAt() == null || trainedOn.at().isAfter(prior.createdAt())) {
-      return Optional.empty();
-    }
-    java.time.LocalDate from = windowFrom(spec), before = windowBefore(spec), first = null, last = null;
-    for (Lakehouse.Commit c : commits.get().subList(1, commits.get().size())) {
-      if (!c.dataChange()) {
-        continue;
-      }
-      Object f = c.info().get(FeaturesJob.REBUILT_FROM), t = c.info().get(FeaturesJob.REBUILT_TO);
-      if (f == null || t == null) {
-        return Optional.empty();
-      }
-      java.time.LocalDate cf, ct;
-      try {
-        cf = java.time.LocalDate.parse(f.toString());
-        ct = java.time.LocalDate.parse(t.toString());
-      } catch (java.time.format.DateTimeParseException e) {
-        return Optional.empty(); // not a commit features made: it may have touched any row
-      }
-      if (!ct.isBefore(from) && cf.isBefore(before)) {
-        return Optional.empty();
-      }
-      first = first == null || cf.isBefore(first) ? cf : first;
-      last = last == null || ct.isAfter(last) ? ct : last;
-    }
-    return Optional.of(first == null ? "no rows" : "only rows dated " + first + ".." + last);
+    java.time.LocalDate from = windowFrom(spec), before = windowBefore(spec);
+    return FeaturesJob.rebuiltSince(lakehouse, gold, prior.trainingTableVersion(), prior.createdAt(), goldVersion)
+        .filter(rebuilt -> rebuilt.stream().noneMatch(r -> r.overlaps(from, before)))
+        .map(rebuilt -> rebuilt.isEmpty()
+            ? "no rows"
+            : "only rows dated " + rebuilt.stream().map(FeaturesJob.Rebuilt::first).min(Comparator.naturalOrder()).get()
+                + ".." + rebuilt.stream().map(FeaturesJob.Rebuilt::last).max(Comparator.naturalOrder()).get());
   }
 
   /**
