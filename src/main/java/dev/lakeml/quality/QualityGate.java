@@ -147,25 +147,10 @@ public final class QualityGate {
    * the slice. Row rules are judged over the slice's rows, dataset and history rules over the whole
    * candidate version. Only right when the candidates table held what {@code table} shows (the
    * caller checks).
-   */
-  public Committed writeAuditPublish(
-      TableId table,
-      TableId candidates,
-      TableId quarantine,
-      Dataset<Row> annotated,
-      Dataset<Row> valid,
-      Dataset<Row> rejected,
-      List<CheckSpec> rules,
-      long sourceVersion,
-      Map<String, Object> lineage,
-      Slice slice) {
-    return writeAuditPublish(table, candidates, quarantine, annotated, valid, rejected, rules, sourceVersion, lineage, slice, null);
-  }
-
-  /**
-   * As above, with the candidate's and the table's files clustered by {@code clusterBy} (null: not
-   * clustered; see {@link Lakehouse.Write#clusteredBy}), e.g. a feature table by its event date, so
-   * that a slice of days rewrites and a read of a date range scans only the files of those days.
+   *
+   * <p>With {@code clusterBy} (null: not clustered), the candidate's and the table's files are
+   * clustered by that column ({@link Lakehouse.Write#clusteredBy}), e.g. a feature table by its event
+   * date, so that a slice of days rewrites, and a read of a date range scans, only those days' files.
    */
   public Committed writeAuditPublish(
       TableId table,
