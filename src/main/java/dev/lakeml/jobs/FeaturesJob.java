@@ -55,6 +55,12 @@ public final class FeaturesJob implements Job {
     public boolean overlaps(LocalDate from, LocalDate before) {
       return !last.isBefore(from) && first.isBefore(before);
     }
+
+    /** The days from the first of {@code rebuilt} to the last; empty for none. */
+    public static Optional<Rebuilt> span(List<Rebuilt> rebuilt) {
+      return rebuilt.stream()
+          .reduce((a, b) -> new Rebuilt(a.first().isBefore(b.first()) ? a.first() : b.first(), a.last().isAfter(b.last()) ? a.last() : b.last()));
+    }
   }
 
   /**

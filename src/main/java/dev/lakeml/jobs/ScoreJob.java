@@ -71,10 +71,7 @@ public final class ScoreJob implements Job {
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(),
           String.format("%s already holds %s v%d on %s v%d for %s", predictions, model.name(), model.version(), gold, goldVersion, range));
     }
-    String replace =
-        String.format(
-            "model_name = '%s' AND model_version = %d AND %s >= '%s' AND %s < '%s'",
-            model.name(), model.version(), PointInTimeFeatures.EVENT_DATE, from, PointInTimeFeatures.EVENT_DATE, before);
+    String replace = String.format("model_name = '%s' AND model_version = %d AND ", model.name(), model.version()) + dated(from, before);
     Optional<CarryOver> carry = ctx.flag("force") ? Optional.empty() : carryOver(ctx.lakehouse(), predictions, gold, goldVersion, lineage, from, before);
     if (carry.isPresent() && carry.get().none()) {
       CarryOver c = carry.get();
@@ -88,7 +85,7 @@ public final class ScoreJob implements Job {
     Dataset<Row> features =
         ctx.lakehouse()
             .read(gold, goldVersion)
-            .filter(PointInTimeFeatures.EVENT_DATE + " >= '" + scoreFrom + "' AND " + PointInTimeFeatures.EVENT_DATE + " < '" + scoreBefore + "'");
+            .filter(dated(scoreFrom, scoreBefore));
     Dataset<Row> scored =
         Scorer.score(registry.load(model), features, spec.silver().key(), model, gold.toString(), goldVersion, ctx.runId(), explainTop);
     if (carry.isPresent()) {
@@ -96,7 +93,7 @@ public final class ScoreJob implements Job {
           ctx.lakehouse()
               .read(predictions, carry.get().predictionsVersion())
               .filter(replace)
-              .filter(PointInTimeFeatures.EVENT_DATE + " < '" + scoreFrom + "' OR " + PointInTimeFeatures.EVENT_DATE + " >= '" + scoreBefore + "'")
+              .filter("NOT (" + dated(scoreFrom, scoreBefore) + ")")
               .withColumn("feature_table_version", functions.lit(goldVersion))
               .withColumn("run_id", functions.lit(ctx.runId()))
               .select(java.util.Arrays.stream(scored.columns()).map(functions::col).toArray(org.apache.spark.sql.Column[]::new));
@@ -176,15 +173,16 @@ public final class ScoreJob implements Job {
     if (rebuilt.isEmpty()) {
       return Optional.empty();
     }
-    LocalDate first = null, end = null;
-    for (FeaturesJob.Rebuilt r : rebuilt.get()) {
-      if (r.overlaps(from, before)) {
-        LocalDate f = r.first().isBefore(from) ? from : r.first(), e = r.last().plusDays(1).isAfter(before) ? before : r.last().plusDays(1);
-        first = first == null || f.isBefore(first) ? f : first;
-        end = end == null || e.isAfter(end) ? e : end;
-      }
-    }
+    // The rebuilt days that lie in the range, from the first to the last, clipped to it.
+    Optional<FeaturesJob.Rebuilt> span = FeaturesJob.Rebuilt.span(rebuilt.get().stream().filter(r -> r.overlaps(from, before)).toList());
+    LocalDate first = span.map(s -> s.first().isBefore(from) ? from : s.first()).orElse(null);
+    LocalDate end = span.map(s -> s.last().plusDays(1).isAfter(before) ? before : s.last().plusDays(1)).orElse(null);
     return Optional.of(new CarryOver(last.version(), scoredOn, first, end));
+  }
+
+  /** The rows dated in [from, before). */
+  private static String dated(LocalDate from, LocalDate before) {
+    return PointInTimeFeatures.EVENT_DATE + " >= '" + from + "' AND " + PointInTimeFeatures.EVENT_DATE + " < '" + before + "'";
   }
 
   private static LocalDate date(JobContext ctx, String option, LocalDate defaultValue) {

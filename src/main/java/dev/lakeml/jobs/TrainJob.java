@@ -9,7 +9,6 @@ import dev.lakeml.ml.ModelRegistry;
 import dev.lakeml.monitor.ReferenceBins;
 import dev.lakeml.monitor.ReferenceStore;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.functions;
@@ -156,10 +155,7 @@ public final class TrainJob implements Job {
     java.time.LocalDate from = windowFrom(spec), before = windowBefore(spec);
     return FeaturesJob.rebuiltSince(lakehouse, gold, prior.trainingTableVersion(), prior.createdAt(), goldVersion)
         .filter(rebuilt -> rebuilt.stream().noneMatch(r -> r.overlaps(from, before)))
-        .map(rebuilt -> rebuilt.isEmpty()
-            ? "no rows"
-            : "only rows dated " + rebuilt.stream().map(FeaturesJob.Rebuilt::first).min(Comparator.naturalOrder()).get()
-                + ".." + rebuilt.stream().map(FeaturesJob.Rebuilt::last).max(Comparator.naturalOrder()).get());
+        .map(rebuilt -> FeaturesJob.Rebuilt.span(rebuilt).map(s -> "only rows dated " + s.first() + ".." + s.last()).orElse("no rows"));
   }
 
   /**
