@@ -23,14 +23,45 @@ public final class TestSpark {
 
   public static synchronized SparkSession session() {
     if (spark == null) {
+      spark = Sessions.create(settings(scratch().resolve("unused-root").toString()), "lakeml-tests");
+    }
+    return spark;
+  }
+
+  /**
+   * The test JVM's scratch folder ({@code lakeml-test-*} under the system's temporary folder),
+   * deleted when the JVM exits: a suite run leaves nothing behind.
+   */
+  private static synchronized Path scratch() {
+    if (scratch == null) {
       try {
         scratch = Files.createTempDirectory("lakeml-test-");
       } catch (IOException e) {
         throw new IllegalStateException(e);
       }
-      spark = Sessions.create(settings(scratch.resolve("unused-root").toString()), "lakeml-tests");
+      Path root = scratch;
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(root), "lakeml-test-scratch-cleanup"));
     }
-    return spark;
+    return scratch;
+  }
+
+  /** A new empty folder in the test JVM's scratch folder, deleted with it when the JVM exits. */
+  public static Path tempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(scratch(), prefix);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteQuietly(Path root) {
+    try (var paths = Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // a file another shutdown hook still writes: best effort, the OS's temp cleanup has the rest
+    }
   }
 
   /** Settings as a test environment: local[2], few partitions, UI off, root as given. */
@@ -76,10 +107,6 @@ public final class TestSpark {
         }
       }
     }
-    try {
-      return new Lakehouse(s, Files.createTempDirectory(scratch, "lakehouse-").toString());
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return new Lakehouse(s, tempDir("lakehouse-").toString());
   }
 }

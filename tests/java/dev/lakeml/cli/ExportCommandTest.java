@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.lakeml.LakemlException;
+import dev.lakeml.TestSpark;
 import dev.lakeml.catalog.AnalystFixtures;
 import dev.lakeml.delta.Lakehouse;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ class ExportCommandTest {
 
   @Test
   void exportsTheLatestRunAsCsvAndParquetWithAManifest() throws Exception {
-    Path out = Files.createTempDirectory("export-");
+    Path out = TestSpark.tempDir("export-");
     Map<String, Object> m = ExportCommand.export(lh, AnalystFixtures.PREDICTIONS, "latest", out.toString());
     Path folder = out.resolve("flight_delay_predictions/run_id=20010102T000000Z-bbbb");
     JsonNode manifest = new ObjectMapper().readTree(folder.resolve("manifest.json").toFile());

@@ -20,7 +20,7 @@ class ModelSpecTest {
   }
 
   private static PipelineSpec load(String text) throws IOException {
-    Path dir = Files.createTempDirectory("lakeml-spec-");
+    Path dir = dev.lakeml.TestSpark.tempDir("spec-");
     Files.createDirectories(dir.resolve("jobs"));
     Files.writeString(dir.resolve("jobs/t.conf"), text);
     return PipelineSpec.load(dir, "t");

@@ -65,7 +65,7 @@ class ExpectationSpecTest {
 
   private static LakemlException load(String text) {
     try {
-      Path dir = Files.createTempDirectory("spec-");
+      Path dir = dev.lakeml.TestSpark.tempDir("spec-");
       Files.createDirectories(dir.resolve("jobs"));
       Files.writeString(dir.resolve("jobs/t.conf"), text);
       return assertThrows(LakemlException.class, () -> PipelineSpec.load(dir, "t"));

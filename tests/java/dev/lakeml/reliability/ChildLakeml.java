@@ -121,7 +121,7 @@ final class ChildLakeml {
     }
     if (classesSnapshot == null) {
       Path from = repo.resolve("target/classes");
-      Path to = Files.createTempDirectory("lakeml-child-classes-");
+      Path to = dev.lakeml.TestSpark.tempDir("child-classes-");
       try (Stream<Path> all = Files.walk(from)) {
         for (Path p : all.toList()) {
           Path target = to.resolve(from.relativize(p).toString());
