@@ -193,6 +193,59 @@ class IncrementalRefineTest {
   }
 
   @Test
+  void aDimensionFileMovedWithItsProjectIsTheSameDimension() throws Exception {
+    fixture = new RequeueTest();
+    fixture.dir = dir;
+    PipelineSpec absolute = fixture.spec();
+    // The spec names the dimension files relative to the project folder, as jobs/flights.conf does.
+    List<PipelineSpec.Refined> dims = new ArrayList<>();
+    for (PipelineSpec.Refined d : absolute.dimensions()) {
+      dims.add(
+          new PipelineSpec.Refined(
+              d.table(), d.quarantineTable(), new PipelineSpec.FileInput("data/" + d.table() + ".csv", "csv", d.file().options()),
+              d.recordSchema(), d.key(), d.lookups(), d.columns(), d.required(), d.expectations(), d.description(), false, d.pivot()));
+    }
+    PipelineSpec relative =
+        new PipelineSpec(absolute.name(), absolute.description(), absolute.owner(), absolute.file(), absolute.source(), absolute.bronzeTable(), dims,
+            absolute.silver(), absolute.gold(), absolute.model(), absolute.score(), absolute.monitor());
+    Path first = java.nio.file.Files.createDirectories(dir.resolve("checkout-1/data"));
+    Path second = java.nio.file.Files.createDirectories(dir.resolve("checkout-2/data"));
+    for (String f : List.of("airports.csv", "state_timezones.csv")) {
+      java.nio.file.Files.copy(dir.resolve(f), first.resolve(f));
+      java.nio.file.Files.copy(dir.resolve(f), second.resolve(f));
+      // A clone's files are written later than the first checkout's.
+      java.nio.file.Files.setLastModifiedTime(second.resolve(f), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3_600_000));
+    }
+    Lakehouse lh = TestSpark.freshLakehouse();
+    fixture.writeBronze(lh, relative);
+    TableId airports = TableId.of(Layer.SILVER, "airports");
+    new RefineJob().run(inProject(lh, relative, first.getParent(), "refine-1"));
+    long airportsVersion = lh.latestVersion(airports);
+    long silverVersion = lh.latestVersion(SILVER);
+
+    StageResult moved = new RefineJob().run(inProject(lh, relative, second.getParent(), "refine-2"));
+    assertEquals(StageResult.SKIPPED, moved.status(), "the same bytes in another folder, written later: " + moved.summary());
+    assertEquals(airportsVersion, lh.latestVersion(airports));
+    assertEquals(silverVersion, lh.latestVersion(SILVER));
+
+    java.nio.file.Files.writeString(second.resolve("airports.csv"), "ZZZ,Test Field,Chicago,IL,USA,41.0,-87.0\n", java.nio.file.StandardOpenOption.APPEND);
+    StageResult changed = new RefineJob().run(inProject(lh, relative, second.getParent(), "refine-3"));
+    assertTrue(lh.latestVersion(airports) > airportsVersion, "a changed file is a new dimension version: " + changed.summary());
+    assertEquals(4, lh.read(airports).count());
+    assertTrue(changed.summary().contains("bronze records ->"), "silver recomputed against the new dimension: " + changed.summary());
+  }
+
+  /** The fixture's context, with the project folder (what relative spec paths resolve against) at {@code project}. */
+  private dev.lakeml.jobs.JobContext inProject(Lakehouse lh, PipelineSpec spec, Path project, String runId) {
+    dev.lakeml.config.Settings t = TestSpark.settings(lh.root());
+    dev.lakeml.config.Settings settings =
+        new dev.lakeml.config.Settings(
+            t.env(), t.root(), t.spark(), t.catalogType(), t.metastoreUri(), t.pushgateway(), t.allowMultiClusterWrites(), project, t.lineage(),
+            t.timeTravelHorizonHours());
+    return new dev.lakeml.jobs.JobContext(settings, spec, lh, runId, Map.of(), new java.io.PrintStream(new java.io.ByteArrayOutputStream()));
+  }
+
+  @Test
   void aRecordWinsAgainstItselfAndLosesToANewerHolder() {
     Dataset<Row> parsed = spark.sql("SELECT 6L AS id, 'page-3.json' AS _source_file, 3 AS _record_index, TIMESTAMP'2001-02-02 00:00:00' AS _file_modified_at");
     Dataset<Row> times =

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -190,7 +189,9 @@ public final class RefineJob implements Job {
     String path = ctx.resolvePath(d.file().path());
     Map<String, Object> lineage = new LinkedHashMap<>();
     lineage.put("run_id", ctx.runId());
-    lineage.put("source_file", path);
+    // The file as the spec names it, and its content: a project folder moved or cloned elsewhere
+    // (another absolute path, new modification times) holds the same dimension.
+    lineage.put("source_file", d.file().path());
     lineage.put("source_version", fileVersion(ctx, path));
     lineage.put("spec_hash", JobContext.hash(d));
     if (!upToDateAndAudited(ctx, table, lineage) || ctx.flag("force")) {
@@ -306,13 +307,24 @@ public final class RefineJob implements Job {
     return true;
   }
 
+  /**
+   * The dimension file's version: the first 63 bits of its content's SHA-256 (a positive number, as a
+   * Delta version is), so the same bytes are the same version wherever the file lies and whenever it
+   * was written. The file is read whole; dimension files are small (airports.csv: 210 KB).
+   */
   private static long fileVersion(JobContext ctx, String path) {
-    try {
-      Path p = new Path(path);
-      FileStatus s = p.getFileSystem(ctx.lakehouse().spark().sparkContext().hadoopConfiguration()).getFileStatus(p);
-      return s.getLen() * 31 + s.getModificationTime() / 1000;
+    Path p = new Path(path);
+    try (var in = p.getFileSystem(ctx.lakehouse().spark().sparkContext().hadoopConfiguration()).open(p)) {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        sha.update(buffer, 0, n);
+      }
+      return java.nio.ByteBuffer.wrap(sha.digest()).getLong() & Long.MAX_VALUE;
     } catch (IOException e) {
       throw new dev.lakeml.LakemlException("Cannot read dimension file " + path + ": " + e.getMessage() + ". Check the path in the pipeline spec.", e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("This JVM has no SHA-256", e);
     }
   }
 
