@@ -126,19 +126,27 @@ public final class RefineJob implements Job {
     }
     Dataset<Row> added = lh.readFiles(ctx.bronze(), files.get());
     Dataset<Row> current = lh.read(silver, lh.latestVersion(silver));
-    Dataset<Row> holders =
-        current
-            .select(col(spec.key()).cast("string").as("_k"), col("_source_file"), col("_record_index"))
-            .unionByName(
-                lh.read(quarantine, lh.latestVersion(quarantine))
-                    .filter(col("record_key").isNotNull())
-                    .select(col("record_key").as("_k"), col("source_file").as("_source_file"), col("record_index").as("_record_index")));
     // The increment is parsed once, and its keys looked up in table and quarantine once: the
     // winners' plan uses both several times.
     Dataset<Row> parsed = Refiner.parseBronze(added, spec.recordSchema()).persist();
-    Dataset<Row> held = Refiner.holdersOf(parsed, holders, spec.key()).persist();
+    Dataset<Row> held = null;
     Dataset<Row> annotated = null;
     try {
+      // Only silver's files whose keys (Delta's per-file min/max) overlap the increment's can hold
+      // one of its keys: a pull of new keys above every held one (an API's growing ids) reads none.
+      // The MERGE into silver prunes its target files by the same range.
+      Row range = parsed.agg(functions.min(col(spec.key())), functions.max(col(spec.key()))).first();
+      String key = "`" + spec.key() + "`";
+      String between = range.isNullAt(0) ? null : " BETWEEN " + functions.lit(range.get(0)).expr().sql() + " AND " + functions.lit(range.get(1)).expr().sql();
+      Dataset<Row> holders =
+          current
+              .filter(between == null ? "false" : key + between)
+              .select(col(spec.key()).cast("string").as("_k"), col("_source_file"), col("_record_index"))
+              .unionByName(
+                  lh.read(quarantine, lh.latestVersion(quarantine))
+                      .filter(col("record_key").isNotNull())
+                      .select(col("record_key").as("_k"), col("source_file").as("_source_file"), col("record_index").as("_record_index")));
+      held = Refiner.holdersOf(parsed, holders, spec.key()).persist();
       // Only the files of keys already held need their times. A day of new keys holds none: then
       // bronze's history is not read at all.
       Dataset<Row> fileTimes =
@@ -151,14 +159,13 @@ public final class RefineJob implements Job {
       Refiner.Output out = Refiner.refine(winners, spec, dims);
       annotated = out.annotated().persist();
       Refiner.Changes changes = Refiner.changes(out, spec.key());
-      String key = "`" + spec.key() + "`";
       Dataset<Row> after =
           current.join(changes.table().select(col(spec.key())), current.col(spec.key()).equalTo(changes.table().col(spec.key())), "left_anti")
               .unionByName(out.valid());
       QualityGate.Committed c =
           gate(ctx).commitChanges(
               silver, quarantine, annotated, after,
-              new QualityGate.Changes(changes.table(), "t." + key + " = s." + key, "_valid"),
+              new QualityGate.Changes(changes.table(), "t." + key + " = s." + key + (between == null ? "" : " AND t." + key + between), "_valid"),
               new QualityGate.Changes(
                   changes.quarantine(),
                   "coalesce(t.record_key, '') = coalesce(s.record_key, '') AND ((t.record_key IS NOT NULL AND s.record_key IS NOT NULL)"
@@ -178,7 +185,9 @@ public final class RefineJob implements Job {
       if (annotated != null) {
         annotated.unpersist();
       }
-      held.unpersist();
+      if (held != null) {
+        held.unpersist();
+      }
       parsed.unpersist();
     }
   }
