@@ -137,6 +137,25 @@ class IncrementalFeaturesTest {
       StageResult vacuumed = new FeaturesJob().run(context(lh, "features-5", Map.of()));
       assertTrue(vacuumed.summary().startsWith("24 rows from silver.flights"), "rebuilt whole: " + vacuumed.summary());
       assertEquals(950, lh.read(GOLD).filter("id = 26").first().<Integer>getAs("distance"));
+
+      // Every table refine and features wrote is documented for analysts, lineage and quarantine
+      // columns and the candidates table included.
+      dev.lakeml.catalog.CatalogDocs docs = dev.lakeml.catalog.CatalogDocs.forPipeline(spec);
+      List<String> undocumented = new java.util.ArrayList<>();
+      List<TableId> tables = lh.registerAll().stream().filter(t -> t.layer() == Layer.SILVER || t.layer() == Layer.GOLD).toList();
+      assertTrue(tables.contains(CANDIDATES) && tables.contains(GOLD_QUARANTINE) && tables.contains(RequeueTest.QUARANTINE), tables.toString());
+      for (TableId t : tables) {
+        dev.lakeml.catalog.TableDoc doc = docs.doc(t, lh.read(t).schema());
+        if (doc.description().contains(dev.lakeml.catalog.CatalogDocs.UNDOCUMENTED)) {
+          undocumented.add(t + " (description)");
+        }
+        doc.columns().forEach((column, comment) -> {
+          if (comment.startsWith(dev.lakeml.catalog.CatalogDocs.UNDOCUMENTED)) {
+            undocumented.add(t + "." + column);
+          }
+        });
+      }
+      assertEquals(List.of(), undocumented);
     } finally {
       dev.lakeml.catalog.AnalystCatalog.forget(spark);
     }

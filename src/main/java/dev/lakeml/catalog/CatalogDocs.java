@@ -31,7 +31,7 @@ import org.apache.spark.sql.types.StructType;
  * feature is never undocumented.
  */
 public final class CatalogDocs {
-  static final String UNDOCUMENTED = "Not documented yet: add a comment in src/main/resources/catalog/";
+  public static final String UNDOCUMENTED = "Not documented yet: add a comment in src/main/resources/catalog/";
   static final String OPS_RESOURCE = "catalog/ops.conf";
   private static final Set<String> TABLE_KEYS = Set.of("description", "owner", "refresh", "source", "columns");
 
@@ -116,6 +116,14 @@ public final class CatalogDocs {
   /** The doc of {@code table} given its current schema; every top-level column gets a comment. */
   public TableDoc doc(TableId table, StructType schema) {
     String name = table.toString();
+    TableId published = publishedOf(table);
+    if (published != null) {
+      // A candidates table holds versions of the table it publishes to: the same columns.
+      TableDoc of = doc(published, schema);
+      return new TableDoc(
+          name, "Candidate versions of " + published + " (write-audit-publish): each version written and audited here before it is published. " + of.description(),
+          of.owner(), "each features run that rebuilds " + published, of.source(), of.columns());
+    }
     Config t = written.getOrDefault(name, ConfigFactory.empty());
     String description = t.hasPath("description") ? t.getString("description") : specDescription(table);
     String owner = t.hasPath("owner") ? t.getString("owner") : spec.owner();
@@ -129,6 +137,13 @@ public final class CatalogDocs {
       columns.put(f.name(), comment);
     }
     return new TableDoc(name, description, owner, refresh, source, columns);
+  }
+
+  /** The table {@code table} is the candidates table of, or null. */
+  private TableId publishedOf(TableId table) {
+    return spec.gold() != null && table.layer() == Layer.GOLD && table.name().equals(spec.gold().candidatesTable()) && !written.containsKey(table.toString())
+        ? TableId.of(Layer.GOLD, spec.gold().table())
+        : null;
   }
 
   /** Names of tables with written docs in the resources (for tests and listings). */
@@ -173,7 +188,7 @@ public final class CatalogDocs {
         if (n.equals(spec.gold().table())) {
           return spec.gold().description();
         }
-        if (n.equals(spec.gold().table() + "_quarantine")) {
+        if (n.equals(spec.gold().quarantineTable())) {
           return "Rows of gold." + spec.gold().table() + " rejected by its checks, with every rule they broke.";
         }
       }
@@ -225,8 +240,22 @@ public final class CatalogDocs {
         spec.silver().columns().forEach((name, expr) -> docs.put(name, "Derived: " + expr + "."));
       }
     }
+    if (table.layer() == dev.lakeml.delta.Layer.SILVER && !table.name().endsWith("_quarantine")) {
+      // Lineage that refine adds to every refined row (Refiner.LINEAGE).
+      docs.put("_source_file", "File the row was refined from: a landed page (bronze's source_file), or the dimension's file.");
+      docs.put("_page_sha256", "SHA-256 of that page as landed (bronze's page_sha256); null for a dimension file.");
+      docs.put("_record_index", "Position of the record in its page (0-based); null for a dimension file.");
+    }
     if (table.name().endsWith("_quarantine")) {
-      docs.put("reasons", "Every rule the row broke.");
+      // What Refiner and RowRules write for every rejected row, in silver and gold alike.
+      docs.put("record_key", "The row's key (the spec's key column) as text; null when the record had none.");
+      docs.put("reasons", "Every rule the row broke, with the value that broke it.");
+      docs.put("rules_broken", "Names of the rules the row broke (what requeue --rule selects).");
+      docs.put("payload", "The row as read, as JSON text: what to inspect, and what requeue checks again once the cause is fixed.");
+      docs.put("source_file", "File the record came from (bronze's source_file or the dimension's file); null for a gold row.");
+      docs.put("page_sha256", "SHA-256 of that page as landed; null for a dimension file or a gold row.");
+      docs.put("record_index", "Position of the record in its page (0-based); null for a dimension file or a gold row.");
+      docs.put("run_id", "lakeml run that quarantined the row (ops.runs.run_id).");
     }
     return docs;
   }
