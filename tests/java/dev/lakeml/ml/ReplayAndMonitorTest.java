@@ -51,6 +51,20 @@ class ReplayAndMonitorTest {
     assertTrue(perf.getDouble(1) > 0.75, "realized auc " + perf.getDouble(1));
     assertTrue(perf.getDouble(2) < 0.2, "calibration error " + perf.getDouble(2));
 
+    // Gold rebuilt only on days after the run's (a new day beyond the scoring range): its labels did
+    // not change, so monitor measures nothing again and commits nothing.
+    GoldFixture.rebuild(lh, "2001-07-05", "2001-07-06", 900_000);
+    long measuredVersion = lh.latestVersion(MonitorLedger.PERFORMANCE);
+    StageResult later = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-2", Map.of()));
+    assertEquals(StageResult.SKIPPED, later.status(), later.summary());
+    assertTrue(later.summary().contains("changed no row dated 2001-06-01..2001-06-30"), later.summary());
+    assertEquals(measuredVersion, lh.latestVersion(MonitorLedger.PERFORMANCE));
+    // A rebuild of two of its days: measured again, against the new labels.
+    GoldFixture.rebuild(lh, "2001-06-10", "2001-06-11", 910_000);
+    StageResult again = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-3", Map.of()));
+    assertEquals(StageResult.SUCCEEDED, again.status(), again.summary());
+    assertEquals(2, lh.read(MonitorLedger.PERFORMANCE).filter("scoring_run_id = 'score-1'").count());
+
     // New data (the June rows change) and a new model; June is re-scored, replacing score-1's rows.
     GoldFixture.write(lh, GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 22), 4);
     GoldFixture.quality(lh, 4, true);

@@ -64,6 +64,10 @@ public final class MonitorJob implements Job {
       return new StageResult(
           name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), "scoring run " + scoringRun + " already measured against labels of " + features + " v" + labelVersion);
     }
+    Optional<String> unchanged = ctx.flag("force") || ctx.flag("labels-before") ? Optional.empty() : labelsUnchanged(ctx, ledger, b, batch);
+    if (unchanged.isPresent()) {
+      return new StageResult(name(), StageResult.SKIPPED, RefineJob.secs(t0), Map.of(), Map.of(), "scoring run " + scoringRun + " already measured: " + unchanged.get());
+    }
     List<ReferenceBins> refs = new ReferenceStore(ctx.lakehouse()).load(b.model(), b.modelVersion());
     if (refs.isEmpty()) {
       return new StageResult(
@@ -128,5 +132,37 @@ public final class MonitorJob implements Job {
 
   private static String fmt(Double v) {
     return v == null ? "n/a" : String.format("%.3f", v);
+  }
+
+  /**
+   * Why measuring {@code batch} again would give what its newest measurement gave, or empty: the
+   * label table changed since the version that measurement read only by rebuilds of days outside
+   * the batch's dates (e.g. a new day after a fixed scoring range), which {@link
+   * FeaturesJob#rebuiltSince} tells from the commits; drift reads the scored version, which is fixed.
+   */
+  private static Optional<String> labelsUnchanged(JobContext ctx, MonitorLedger ledger, MonitorLedger.Batch b, Dataset<Row> batch) {
+    Optional<MonitorLedger.Measured> last = ledger.lastMeasured(b.scoringRunId(), b.featureTable());
+    if (last.isEmpty() || last.get().labelTableVersion() >= b.labelTableVersion()) {
+      return Optional.empty();
+    }
+    TableId labels = TableId.parse(b.featureTable());
+    Optional<List<FeaturesJob.Rebuilt>> rebuilt =
+        FeaturesJob.rebuiltSince(ctx.lakehouse(), labels, last.get().labelTableVersion(), last.get().at(), b.labelTableVersion());
+    if (rebuilt.isEmpty()) {
+      return Optional.empty();
+    }
+    String date = dev.lakeml.features.PointInTimeFeatures.EVENT_DATE;
+    Row span = batch.agg(org.apache.spark.sql.functions.min(date), org.apache.spark.sql.functions.max(date)).first();
+    if (span.isNullAt(0)) {
+      return Optional.empty();
+    }
+    java.time.LocalDate firstDay = span.getDate(0).toLocalDate(), lastDay = span.getDate(1).toLocalDate();
+    if (rebuilt.get().stream().anyMatch(r -> r.overlaps(firstDay, lastDay.plusDays(1)))) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        String.format(
+            "%s v%d..v%d changed no row dated %s..%s, the run's days, since it was measured against v%d",
+            labels, last.get().labelTableVersion(), b.labelTableVersion(), firstDay, lastDay, last.get().labelTableVersion()));
   }
 }

@@ -84,6 +84,25 @@ public final class MonitorLedger {
             .isEmpty();
   }
 
+  /** The newest measurement of a scoring run: the label-table version it read, and when. */
+  public record Measured(long labelTableVersion, Instant at) {}
+
+  /** The newest measurement of {@code scoringRunId} against labels of {@code labelTable}; empty for none. */
+  public java.util.Optional<Measured> lastMeasured(String scoringRunId, String labelTable) {
+    if (!lakehouse.exists(PERFORMANCE)) {
+      return java.util.Optional.empty();
+    }
+    List<Row> rows =
+        lakehouse
+            .read(PERFORMANCE)
+            .filter(col("scoring_run_id").equalTo(scoringRunId).and(col("label_table").equalTo(labelTable)))
+            .orderBy(col("label_table_version").desc())
+            .select("label_table_version", "monitored_at")
+            .limit(1)
+            .collectAsList();
+    return rows.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new Measured(rows.get(0).getLong(0), rows.get(0).getTimestamp(1).toInstant()));
+  }
+
   /** Appends the drift values, then the performance row (written last: it marks the batch measured). */
   public long[] record(String runId, Batch batch, List<FeatureDrift> drift, long scoredRows, RealizedPerformance perf) {
     Timestamp now = Timestamp.from(Instant.now());
