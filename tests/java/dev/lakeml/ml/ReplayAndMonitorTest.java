@@ -59,11 +59,21 @@ class ReplayAndMonitorTest {
     assertEquals(StageResult.SKIPPED, later.status(), later.summary());
     assertTrue(later.summary().contains("changed no row dated 2001-06-01..2001-06-30"), later.summary());
     assertEquals(measuredVersion, lh.latestVersion(MonitorLedger.PERFORMANCE));
+    // Measured with labels of June 15 on only (--labels-before): the next plain run measures again,
+    // though gold changed only after June, as that measurement lacked labels.
+    GoldFixture.rebuild(lh, "2001-07-07", "2001-07-08", 905_000);
+    StageResult masked = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-3", Map.of("labels-before", "2001-06-15")));
+    assertEquals(StageResult.SUCCEEDED, masked.status(), masked.summary());
+    GoldFixture.rebuild(lh, "2001-07-09", "2001-07-10", 907_000);
+    StageResult unmasked = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-4", Map.of()));
+    assertEquals(StageResult.SUCCEEDED, unmasked.status(), unmasked.summary());
     // A rebuild of two of its days: measured again, against the new labels.
     GoldFixture.rebuild(lh, "2001-06-10", "2001-06-11", 910_000);
-    StageResult again = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-3", Map.of()));
+    StageResult again = new MonitorJob().run(GoldFixture.context(lh, GoldFixture.fullSpec(), "monitor-5", Map.of()));
     assertEquals(StageResult.SUCCEEDED, again.status(), again.summary());
-    assertEquals(2, lh.read(MonitorLedger.PERFORMANCE).filter("scoring_run_id = 'score-1'").count());
+    assertEquals(List.of(14 * 5L, juneRows, juneRows - 10), // June 1-14 labelled; then all; then less the 10 rows replaced by new ids
+        lh.read(MonitorLedger.PERFORMANCE).filter("scoring_run_id = 'score-1' AND run_id <> 'monitor-1'").orderBy("label_table_version")
+            .select("labelled_rows").as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
 
     // New data (the June rows change) and a new model; June is re-scored, replacing score-1's rows.
     GoldFixture.write(lh, GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 22), 4);

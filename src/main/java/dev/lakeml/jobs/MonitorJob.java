@@ -139,10 +139,12 @@ public final class MonitorJob implements Job {
    * label table changed since the version that measurement read only by rebuilds of days outside
    * the batch's dates (e.g. a new day after a fixed scoring range), which {@link
    * FeaturesJob#rebuiltSince} tells from the commits; drift reads the scored version, which is fixed.
+   * Only when that measurement found every row labelled: one made with {@code --labels-before}, or
+   * before some labels arrived, is made again.
    */
   private static Optional<String> labelsUnchanged(JobContext ctx, MonitorLedger ledger, MonitorLedger.Batch b, Dataset<Row> batch) {
     Optional<MonitorLedger.Measured> last = ledger.lastMeasured(b.scoringRunId(), b.featureTable());
-    if (last.isEmpty() || last.get().labelTableVersion() >= b.labelTableVersion()) {
+    if (last.isEmpty() || last.get().labelTableVersion() >= b.labelTableVersion() || last.get().labelledRows() < last.get().scoredRows()) {
       return Optional.empty();
     }
     TableId labels = TableId.parse(b.featureTable());
@@ -162,7 +164,7 @@ public final class MonitorJob implements Job {
     }
     return Optional.of(
         String.format(
-            "%s v%d..v%d changed no row dated %s..%s, the run's days, since it was measured against v%d",
+            "%s v%d..v%d changed no row dated %s..%s (the run's days), so its measurement against v%d stands",
             labels, last.get().labelTableVersion(), b.labelTableVersion(), firstDay, lastDay, last.get().labelTableVersion()));
   }
 }

@@ -84,8 +84,11 @@ public final class MonitorLedger {
             .isEmpty();
   }
 
-  /** The newest measurement of a scoring run: the label-table version it read, and when. */
-  public record Measured(long labelTableVersion, Instant at) {}
+  /**
+   * The newest measurement of a scoring run: the label-table version it read, when, and how many of
+   * the run's rows had a label then.
+   */
+  public record Measured(long labelTableVersion, Instant at, long scoredRows, long labelledRows) {}
 
   /** The newest measurement of {@code scoringRunId} against labels of {@code labelTable}; empty for none. */
   public java.util.Optional<Measured> lastMeasured(String scoringRunId, String labelTable) {
@@ -97,10 +100,14 @@ public final class MonitorLedger {
             .read(PERFORMANCE)
             .filter(col("scoring_run_id").equalTo(scoringRunId).and(col("label_table").equalTo(labelTable)))
             .orderBy(col("label_table_version").desc())
-            .select("label_table_version", "monitored_at")
+            .select("label_table_version", "monitored_at", "scored_rows", "labelled_rows")
             .limit(1)
             .collectAsList();
-    return rows.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(new Measured(rows.get(0).getLong(0), rows.get(0).getTimestamp(1).toInstant()));
+    if (rows.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Row r = rows.get(0);
+    return java.util.Optional.of(new Measured(r.getLong(0), r.getTimestamp(1).toInstant(), r.getLong(2), r.getLong(3)));
   }
 
   /** Appends the drift values, then the performance row (written last: it marks the batch measured). */
