@@ -115,6 +115,10 @@ class IncrementalRefineTest {
     assertEquals(1, lh.read(QUARANTINE).filter("record_key IS NULL").count());
     Row verdict = lh.read(QualityLedger.TABLE).filter("run_id = 'refine-2' AND check_name = 'row_count'").first();
     assertEquals((double) lh.read(SILVER).count(), verdict.<Double>getAs("metric"), "dataset rules judge the whole table after the merge");
+    Row unique = lh.read(QualityLedger.TABLE).filter("run_id = 'refine-2' AND rule = 'unique'").first();
+    assertTrue(
+        unique.<Boolean>getAs("passed") && unique.<String>getAs("message").contains("merged rows are unique on id and replace their keys' rows"),
+        "the key's uniqueness from the merged rows: " + unique);
 
     // A crash after the quarantine's merge, before silver's: silver's folder put back as it was.
     // The rerun merges the same records again; quarantine does not get them twice.

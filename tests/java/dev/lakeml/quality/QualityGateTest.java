@@ -183,6 +183,41 @@ class QualityGateTest {
   }
 
   @Test
+  void aUniqueRuleOnTheMergeKeyIsJudgedOverTheMergedRowsWhenTheVersionBeforePassedIt() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    QualityGate gate = new QualityGate(lh, "v0", new MutableClock(NOW));
+    List<CheckSpec> rules = List.of(spec("rows", Rule.ROW_COUNT, Action.FAIL, null, 1.0, null), spec("unique_id", Rule.UNIQUE, Action.FAIL, "id", null, null));
+    long v0 = commit(gate, flights(f(1, "ORD", "JFK", 700, 1), f(2, "ORD", "JFK", 700, 2), f(3, "ORD", "JFK", 700, 3)), rules).version();
+
+    // 3 replaced, 4 added: the table after holds 1, 2, 3, 4.
+    Dataset<Row> upserted = flights(f(3, "ORD", "LAX", 900, 3), f(4, "ORD", "JFK", 700, 4));
+    Dataset<Row> after = lh.read(T).filter("id NOT IN (3, 4)").unionByName(upserted);
+    QualityGate.Verdict merged = gate.audit(T, upserted, after, rules, new QualityGate.MergedByKey("id", v0, upserted));
+    assertEquals(List.of("rows", "unique_id"), merged.outcomes().stream().map(CheckOutcome::check).toList(), "in the spec's order");
+    CheckOutcome unique = merged.outcomes().get(1);
+    assertTrue(unique.passed(), unique.message());
+    assertEquals(1.0, unique.metric());
+    assertEquals("ok: 1.0 (v" + v0 + " passed; the 2 merged rows are unique on id and replace their keys' rows)", unique.message());
+    assertEquals(4.0, merged.metrics().get("row_count"), "the other rules judge the whole table");
+
+    // Merged rows that repeat a key: the rule is judged over the whole table, which shows it.
+    Dataset<Row> twice = flights(f(4, "ORD", "JFK", 700, 4), f(4, "ORD", "LAX", 900, 4));
+    QualityGate.Verdict repeated = gate.audit(T, twice, lh.read(T).unionByName(twice), rules, new QualityGate.MergedByKey("id", v0, twice));
+    CheckOutcome broken = repeated.outcomes().get(1);
+    assertFalse(broken.passed(), broken.message());
+    assertEquals(0.6, broken.metric(), 1e-9, "1, 2 and 3 of 5 rows are unique");
+    assertTrue(repeated.blocked());
+
+    // No accepted run recorded the rule passed at that version: the whole table.
+    QualityGate.Verdict unknown = gate.audit(T, upserted, after, rules, new QualityGate.MergedByKey("id", v0 + 7, upserted));
+    assertEquals("ok: 1.0", unknown.outcomes().get(1).message());
+    // A unique rule on other columns than the merge key: the whole table.
+    List<CheckSpec> onOrigin = List.of(spec("unique_origin", Rule.UNIQUE, Action.WARN, "origin", null, null));
+    CheckOutcome origin = gate.audit(T, upserted, after, onOrigin, new QualityGate.MergedByKey("id", v0, upserted)).outcomes().get(0);
+    assertFalse(origin.passed(), origin.message());
+  }
+
+  @Test
   void anomalyBaselineUsesOnlyAcceptedRuns() {
     Lakehouse lh = TestSpark.freshLakehouse();
     MutableClock clock = new MutableClock(NOW);

@@ -117,7 +117,8 @@ public final class RefineJob implements Job {
       return Optional.empty();
     }
     long from = ((Number) last.get().get("source_version")).longValue();
-    if (from >= bronzeVersion || !gate(ctx).ledger().recorded(silver, dataVersion(lh, silver))) {
+    long before = ((Number) last.get().get("_version")).longValue(); // silver's data version, as dataVersion()
+    if (from >= bronzeVersion || !gate(ctx).ledger().recorded(silver, before)) {
       return Optional.empty();
     }
     Optional<List<String>> files = lh.filesAppended(ctx.bronze(), from, bronzeVersion);
@@ -164,7 +165,7 @@ public final class RefineJob implements Job {
               .unionByName(out.valid());
       QualityGate.Committed c =
           gate(ctx).commitChanges(
-              silver, quarantine, annotated, after,
+              silver, quarantine, annotated, after, new QualityGate.MergedByKey(spec.key(), before, out.valid()),
               new QualityGate.Changes(changes.table(), "t." + key + " = s." + key + (between == null ? "" : " AND t." + key + between), "_valid"),
               new QualityGate.Changes(
                   changes.quarantine(),

@@ -61,6 +61,24 @@ public final class QualityGate {
    * over {@code valid}, the rows that would be committed.
    */
   public Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules) {
+    return audit(table, annotated, valid, rules, null);
+  }
+
+  /**
+   * How a table's next version is made from its current one: the rows of data version
+   * {@code before} whose {@code key} is not among the changes', then {@code upserted}, the changes'
+   * rows that stay in the table (a MERGE by key, as {@code refine} applies an increment).
+   */
+  public record MergedByKey(String key, long before, Dataset<Row> upserted) {}
+
+  /**
+   * {@link #audit(TableId, Dataset, Dataset, List)}; with {@code merged} (null: none), a
+   * {@code unique} rule on the merge key alone is judged over the upserted rows instead of the whole
+   * table when the run that published version {@code before} recorded it passed at 1.0: a key held
+   * once before, and once among the upserted rows, which replace any row of their key, is held once
+   * after. Should the upserted rows break it, the rule is judged over the whole table.
+   */
+  Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules, MergedByKey merged) {
     List<CheckOutcome> outcomes = new ArrayList<>();
     Map<String, Long> broken = rules.stream().anyMatch(r -> r.kind() == CheckSpec.Kind.ROW) ? RowRules.brokenCounts(annotated) : Map.of();
     for (CheckSpec r : rules) {
@@ -75,8 +93,16 @@ public final class QualityGate {
         outcomes.add(new CheckOutcome(r.name(), r.rule(), r.action(), n == 0, (double) n, n, message));
       }
     }
-    DeequChecks.Verified verified = DeequChecks.verify(valid, rules, clock.instant());
-    outcomes.addAll(verified.outcomes());
+    Map<String, CheckOutcome> byMerge = uniqueByMerge(table, rules, merged);
+    List<CheckSpec> whole = rules.stream().filter(r -> !byMerge.containsKey(r.name())).toList();
+    DeequChecks.Verified verified = DeequChecks.verify(valid, whole, clock.instant());
+    Map<String, CheckOutcome> datasetOutcomes = new LinkedHashMap<>(byMerge);
+    verified.outcomes().forEach(o -> datasetOutcomes.put(o.check(), o));
+    for (CheckSpec r : rules) { // in the spec's order
+      if (datasetOutcomes.containsKey(r.name())) {
+        outcomes.add(datasetOutcomes.get(r.name()));
+      }
+    }
     Map<String, Double> metrics = verified.metrics();
     for (CheckSpec r : rules) {
       if (r.kind() == CheckSpec.Kind.HISTORY) {
@@ -85,6 +111,37 @@ public final class QualityGate {
       }
     }
     return new Verdict(outcomes, metrics);
+  }
+
+  /**
+   * The outcomes of the {@code unique} rules on {@code merged}'s key that its upserted rows prove
+   * (see {@link #audit(TableId, Dataset, Dataset, List, MergedByKey)}), by rule name.
+   */
+  private Map<String, CheckOutcome> uniqueByMerge(TableId table, List<CheckSpec> rules, MergedByKey merged) {
+    if (merged == null) {
+      return Map.of();
+    }
+    List<CheckSpec> onKey =
+        rules.stream()
+            .filter(r -> r.rule() == CheckSpec.Rule.UNIQUE && r.columns().equals(List.of(merged.key())))
+            .filter(r -> ledger.passedWith(table, merged.before(), r.name(), 1.0))
+            .toList();
+    if (onKey.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, CheckOutcome> proven = new LinkedHashMap<>();
+    DeequChecks.Verified upserted = DeequChecks.verify(merged.upserted(), onKey, clock.instant());
+    long n = upserted.metrics().get("row_count").longValue();
+    for (CheckOutcome o : upserted.outcomes()) {
+      if (o.passed()) {
+        proven.put(
+            o.check(),
+            new CheckOutcome(
+                o.check(), o.rule(), o.action(), true, 1.0, null,
+                "ok: 1.0 (v" + merged.before() + " passed; the " + n + " merged rows are unique on " + merged.key() + " and replace their keys' rows)"));
+      }
+    }
+    return proven;
   }
 
   /** Audits, then commits quarantine and table; when a fail expectation broke, records and throws. */
@@ -110,14 +167,16 @@ public final class QualityGate {
   /**
    * The incremental twin of {@link #commit}: row rules are judged over the {@code annotated} rows of
    * the increment, dataset and history rules over {@code after}, the whole table as it will be once
-   * the changes are applied; then the changes are merged into quarantine and table (each merge can
+   * the changes are applied ({@code merged}, null or how {@code after} is made: a {@code unique}
+   * rule on its key is then judged over the upserted rows, see {@link #audit(TableId, Dataset,
+   * Dataset, List, MergedByKey)}); then the changes are merged into quarantine and table (each merge can
    * be applied again after a crash without duplicating). When a fail expectation broke, records and
    * throws, committing nothing.
    */
   public Committed commitChanges(
-      TableId table, TableId quarantine, Dataset<Row> annotated, Dataset<Row> after, Changes tableChanges, Changes quarantineChanges,
-      List<CheckSpec> rules, long sourceVersion, Map<String, Object> lineage) {
-    Verdict verdict = audit(table, annotated, after, rules);
+      TableId table, TableId quarantine, Dataset<Row> annotated, Dataset<Row> after, MergedByKey merged, Changes tableChanges,
+      Changes quarantineChanges, List<CheckSpec> rules, long sourceVersion, Map<String, Object> lineage) {
+    Verdict verdict = audit(table, annotated, after, rules, merged);
     if (verdict.blocked()) {
       ledger.record(runId, table, sourceVersion, null, null, verdict.outcomes(), verdict.metrics());
       throw QualityErrors.blocked(table, verdict.outcomes(), readersSee(table));

@@ -134,6 +134,26 @@ public final class QualityLedger {
             || !lakehouse.read(TABLE).filter(col("table_name").equalTo(table.toString()).and(col("published_version").geq(version))).limit(1).isEmpty());
   }
 
+  /**
+   * Whether the accepted run that published {@code table}'s data version {@code version} recorded
+   * check {@code check} as passed with exactly {@code metric}.
+   */
+  public boolean passedWith(TableId table, long version, String check, double metric) {
+    return lakehouse.exists(TABLE)
+        && !lakehouse
+            .read(TABLE)
+            .filter(
+                col("table_name").equalTo(table.toString())
+                    .and(col("published_version").equalTo(version))
+                    .and(col("accepted"))
+                    .and(col("check_name").equalTo(check))
+                    .and(col("rule").notEqual(METRIC))
+                    .and(col("passed"))
+                    .and(col("metric").equalTo(metric)))
+            .limit(1)
+            .isEmpty();
+  }
+
   /** {@code metric} of {@code table} in its newest {@code n} accepted runs, newest first. */
   public List<Double> acceptedHistory(TableId table, String metric, int n) {
     if (!lakehouse.exists(TABLE)) {
