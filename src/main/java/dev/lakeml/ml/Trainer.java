@@ -138,6 +138,7 @@ public final class Trainer {
     }
     double positiveRate = counts.isNullAt(2) ? 0.5 : counts.getDouble(2);
     PipelineModel model = pipeline(label, spec, params, medians).fit(weighted(train, label, spec.classWeight(), positiveRate));
+    XGBoost.predictWithCores(model, gold.sparkSession(), true);
     Dataset<Row> transformed = model.transform(eval);
     // Only what the metrics read is cached: not the features, vectors and gold columns of every row.
     Dataset<Row> scored = transformed.select(col(label), col(PROBABILITY), col(PointInTimeFeatures.EVENT_DATE)).persist();
@@ -150,6 +151,7 @@ public final class Trainer {
           model, metrics, featureNames(spec), params, FeatureImportances.of(model, transformed.schema()), levels.length == 0 ? Map.of() : quantiles);
     } finally {
       scored.unpersist();
+      XGBoost.predictWithCores(model, gold.sparkSession(), false);
     }
   }
 

@@ -96,6 +96,23 @@ final class XGBoost {
     return t.getClass().getName().startsWith("ml.dmlc.xgboost4j.");
   }
 
+  /**
+   * With {@code on}, lets the XGBoost stage of a just-fitted {@code model} predict with as many
+   * threads as the session has cores; without, sets it back to the one thread it trained with.
+   * A fitted booster keeps its training's {@code nthread = 1}, and xgboost4j's {@code predict} is
+   * {@code synchronized}: in one JVM (local mode) the tasks share the booster and take turns, each
+   * on one thread, so scoring the evaluation window used half the machine. A model loaded from
+   * disk gets XGBoost's default ({@code nthread = 0}: every thread OpenMP offers) and is not touched here.
+   * No-op for other models.
+   */
+  static void predictWithCores(org.apache.spark.ml.PipelineModel model, org.apache.spark.sql.SparkSession spark, boolean on) {
+    for (Transformer t : model.stages()) {
+      if (isModel(t)) {
+        XGBoostLibrary.predictWithThreads(t, on ? Math.max(1, spark.sparkContext().defaultParallelism()) : 1);
+      }
+    }
+  }
+
   /** Total gain per vector slot index (slots never split on are absent), normalised to sum to 1. */
   static Map<Integer, Double> gain(Transformer model) {
     return XGBoostLibrary.gain(model);

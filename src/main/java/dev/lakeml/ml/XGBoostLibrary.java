@@ -36,6 +36,14 @@ final class XGBoostLibrary {
     return x;
   }
 
+  static void predictWithThreads(Transformer model, int threads) {
+    try {
+      ((XGBoostClassificationModel) model).nativeBooster().setParam("nthread", threads);
+    } catch (Exception e) { // XGBoostError, checked, declared by the Scala API
+      throw new LakemlException("Cannot set the XGBoost model's prediction threads: " + e.getMessage(), e);
+    }
+  }
+
   static Map<Integer, Double> gain(Transformer model) {
     XGBoostClassificationModel m = (XGBoostClassificationModel) model;
     scala.collection.immutable.Map<String, Object> score;
