@@ -183,6 +183,20 @@ class IncrementalRefineTest {
   }
 
   @Test
+  void anAnalystsInsertThatRepeatsAKeyIsCaughtByTheNextRefine() throws Exception {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    refinedThenPulledAgain(lh);
+    // Outside lakeml, a copy of flight 1 is appended to silver: the ledger's verdict on the version
+    // the next refine merges into does not cover it, so unique(id) is judged over the whole table.
+    spark.sql("INSERT INTO delta.`" + lh.path(SILVER) + "` SELECT * FROM delta.`" + lh.path(SILVER) + "` WHERE id = 1");
+    long before = lh.latestVersion(SILVER);
+    dev.lakeml.LakemlException e =
+        org.junit.jupiter.api.Assertions.assertThrows(dev.lakeml.LakemlException.class, () -> new RefineJob().run(fixture.context(lh, spec, "refine-2", Map.of())));
+    assertTrue(e.getMessage().startsWith("Cannot commit silver.flights: expectations with action 'fail' were broken") && e.getMessage().contains("unique(id)"), e.getMessage());
+    assertEquals(before, lh.latestVersion(SILVER), "nothing committed");
+  }
+
+  @Test
   void afterARequeueWithAFixedDimensionTheNextRefineRecomputes() throws Exception {
     Lakehouse lh = TestSpark.freshLakehouse();
     refinedThenPulledAgain(lh);

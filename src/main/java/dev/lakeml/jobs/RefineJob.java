@@ -126,7 +126,11 @@ public final class RefineJob implements Job {
       return Optional.empty();
     }
     Dataset<Row> added = lh.readFiles(ctx.bronze(), files.get());
-    Dataset<Row> current = lh.read(silver, lh.latestVersion(silver));
+    long latest = lh.latestVersion(silver);
+    Dataset<Row> current = lh.read(silver, latest);
+    // The merged rows prove a unique rule on the key only for the version the ledger judged: a
+    // commit since that changed rows (an analyst's INSERT) sends the rule to the whole table.
+    boolean judged = lh.commitsAfter(silver, before, latest).map(cs -> cs.stream().noneMatch(Lakehouse.Commit::dataChange)).orElse(false);
     // The increment is parsed once, and its keys looked up in table and quarantine once: the
     // winners' plan uses both several times.
     Dataset<Row> parsed = Refiner.parseBronze(added, spec.recordSchema()).persist();
@@ -165,7 +169,7 @@ public final class RefineJob implements Job {
               .unionByName(out.valid());
       QualityGate.Committed c =
           gate(ctx).commitChanges(
-              silver, quarantine, annotated, after, new QualityGate.MergedByKey(spec.key(), before, out.valid()),
+              silver, quarantine, annotated, after, judged ? new QualityGate.MergedByKey(spec.key(), before, out.valid()) : null,
               new QualityGate.Changes(changes.table(), "t." + key + " = s." + key + (between == null ? "" : " AND t." + key + between), "_valid"),
               new QualityGate.Changes(
                   changes.quarantine(),
