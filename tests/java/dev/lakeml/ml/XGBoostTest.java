@@ -37,6 +37,22 @@ class XGBoostTest {
   }
 
   @Test
+  void tuningScoresEveryXgboostCandidateAndKeepsTheBest() {
+    Dataset<Row> gold = GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 31);
+    PipelineSpec.Model m = spec(Map.of("maxIter", "10")).model();
+    PipelineSpec.Model tuned =
+        new PipelineSpec.Model(
+            m.name(), m.categorical(), m.numeric(), m.estimator(), m.params(), m.trainFrom(), m.trainBefore(), m.evaluateFrom(), m.evaluateBefore(), m.seed(),
+            m.classWeight(), new PipelineSpec.Tuning(LocalDate.parse("2001-04-01"), Map.of("max_depth", List.of("1", "4"))), m.promotion());
+    Tuner.Best best = Tuner.tune(gold, "is_late", tuned);
+    double deep = best.metrics().get("tune[max_depth=4].auc");
+    double stump = best.metrics().get("tune[max_depth=1].auc");
+    assertTrue(stump > 0.6 && deep > 0.6 && deep <= 1.0 && stump <= 1.0, best.metrics().toString());
+    assertEquals(Math.max(deep, stump), best.metrics().get("tune.best_auc"), best.metrics().toString());
+    assertEquals(deep > stump ? "4" : "1", best.params().get("max_depth"), best.metrics().toString());
+  }
+
+  @Test
   void xgboostTrainsRegistersScoresExplainsAndReplaysIdentically() {
     Lakehouse lh = TestSpark.freshLakehouse();
     GoldFixture.write(lh, GoldFixture.rows(1, LocalDate.parse("2001-01-08"), LocalDate.parse("2001-07-01"), 5, 31), 3);

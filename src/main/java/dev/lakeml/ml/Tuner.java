@@ -37,6 +37,7 @@ final class Tuner {
         Map<String, String> params = new LinkedHashMap<>(spec.params());
         params.putAll(candidate);
         PipelineModel model = Trainer.pipeline(label, spec, params).fit(weightedFit);
+        XGBoost.predictWithCores(model, gold.sparkSession(), true); // a candidate is scored, never saved
         double auc = BinaryMetrics.of(model.transform(validateCached), Trainer.positiveProbability(), col(label)).auc();
         metrics.put("tune" + candidate.toString().replace('{', '[').replace('}', ']').replace(" ", "") + ".auc", auc);
         if (auc > bestAuc) { // ties keep the earlier (simpler-listed) candidate
