@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.ltrim;
 import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.substring;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.Map;
@@ -63,7 +64,7 @@ public final class BronzeRecords {
         col("_page_number").as("page_number"),
         col("_page_request").as("page_request"),
         when(col("_page_reason").isNull(), col("record_index").cast("int")).as("record_index"),
-        expr("get_json_object(payload, '$." + idField + "')").as("record_id"),
+        udf(new TopLevelField(idField), DataTypes.StringType).apply(col("payload")).as("record_id"),
         col("payload"),
         sha2(col("payload"), 256).as("payload_sha256"),
         corrupt.as("corrupt_reason"),
@@ -75,8 +76,8 @@ public final class BronzeRecords {
    * source_file}; {@code rows}, the bronze rows it yields (its records, or 1 for a corrupt page);
    * {@code written}, records kept as they are; {@code rescued}, records kept and flagged (null, not
    * an object); {@code quarantined_pages}, 1 for a corrupt page; {@code last_page}, its page number;
-   * and {@code scanned}, the length of its records array by a lenient JSON scan, apart from the
-   * strict parse, so that a corrupt page's records are still counted. Every page has a row, an
+   * and {@code scanned}, the length of its records array: the strict parse's for a valid page, a
+   * lenient JSON scan's for a page the strict parse rejected, so that its records are still counted. Every page has a row, an
    * empty one too (0 rows). Same rules as {@link #fromPages}: its rows grouped by page give the
    * same counts ({@code BronzeRecordsTest}).
    */
@@ -92,7 +93,12 @@ public final class BronzeRecords {
             when(valid, records.minus(kept)).otherwise(0).cast("long").as("rescued"),
             when(valid, 0).otherwise(1).cast("long").as("quarantined_pages"),
             col("_page.page").as("last_page"),
-            coalesce(expr("json_array_length(get_json_object(body, '$." + recordsField + "'))"), lit(0)).cast("long").as("scanned"));
+            // A valid page's records were counted by the strict parse; only a page it rejected is
+            // scanned again, leniently (a second parse of a ~100 KB body costs as much as the first).
+            when(valid, records)
+                .otherwise(coalesce(expr("json_array_length(get_json_object(body, '$." + recordsField + "'))"), lit(0)))
+                .cast("long")
+                .as("scanned"));
   }
 
   /** The pages parsed: {@code _page} (the envelope), {@code _records} and {@code _page_reason}, why a page is corrupt (null when valid). */
