@@ -88,11 +88,13 @@ public final class BronzeIngest {
                 col("_metadata.file_modification_time").as("file_modified_at"));
     VoidFunction2<Dataset<Row>, Long> commit =
         (batch, batchId) -> {
-          batch.persist();
+          // Each page is read and parsed once: the counts and the write share the parsed pages.
+          BronzeRecords.Parsed parsed = BronzeRecords.parse(batch, req.recordsField());
+          parsed.pages().persist();
           try {
-            commitBatch(req, appId, batch, batchId, cursor, versions, accounts, counts);
+            commitBatch(req, appId, parsed, batchId, cursor, versions, accounts, counts);
           } finally {
-            batch.unpersist();
+            parsed.pages().unpersist();
           }
         };
     try {
@@ -148,16 +150,16 @@ public final class BronzeIngest {
   }
 
   private void commitBatch(
-      Request req, String appId, Dataset<Row> pages, long batchId, PullCursor[] cursor, List<Long> versions,
+      Request req, String appId, BronzeRecords.Parsed pages, long batchId, PullCursor[] cursor, List<Long> versions,
       List<IngestReconciliation> accounts, long[] counts) {
     TableId bronze = req.bronze();
-    // The per-page counts come from the pages (cached by the caller), counted without exploding
-    // them; only the write explodes them into records. Caching the records for the counts and the
-    // write to share cost more than the counts' own parse of the pages (BENCHMARKS.md).
-    Dataset<Row> records = BronzeRecords.fromPages(pages, req.sourceName(), req.recordsField(), req.idField());
+    // The per-page counts come from the parsed pages (cached by the caller), counted without
+    // exploding them; only the write explodes them into records. Caching the records for the counts
+    // and the write to share cost more than the counts' own parse of the pages (BENCHMARKS.md).
+    Dataset<Row> records = BronzeRecords.records(pages, req.sourceName(), req.idField());
     // The crash-test hook runs inside the write's tasks, after they opened their data files.
     Dataset<Row> toWrite = PausePoints.armed("bronze-write") ? records.filter(pauseInWriteTasks().apply(col("source_name"))) : records;
-    List<Row> facts = BronzeRecords.pageFacts(pages, req.recordsField()).collectAsList();
+    List<Row> facts = BronzeRecords.facts(pages).collectAsList();
     long rows = 0, written = 0, rescued = 0, qPages = 0, qRecords = 0, read = 0;
     Map<String, long[]> byWindow = new TreeMap<>(); // window -> {pages, last page}
     for (Row f : facts) {

@@ -39,21 +39,72 @@ public final class BronzeRecords {
 
   private BronzeRecords() {}
 
+  /**
+   * Pages parsed once, one row per page: what {@link #records} and {@link #facts} both read. Persist
+   * {@link #pages()} to parse each page once for both (ingest does); a corrupt page keeps its body,
+   * a valid one only its hash.
+   */
+  public record Parsed(Dataset<Row> pages) {}
+
+  /** {@link #records} of freshly {@link #parse parsed} pages. */
   public static Dataset<Row> fromPages(Dataset<Row> pages, String sourceName, String recordsField, String idField) {
-    // Corrupt pages keep the whole body as one row; valid pages explode into their records. What
-    // the rows take from their page (its hash, number, request) is computed here, once per page: a
-    // page-level column read after the explode would be carried into, or computed for, every
-    // record (the page's ~100 KB body hashed a thousand times).
-    Dataset<Row> exploded =
-        parsed(pages, recordsField)
+    return records(parse(pages, recordsField), sourceName, idField);
+  }
+
+  /** {@link #facts} of freshly {@link #parse parsed} pages. */
+  public static Dataset<Row> pageFacts(Dataset<Row> pages, String recordsField) {
+    return facts(parse(pages, recordsField));
+  }
+
+  /**
+   * Parses each page strictly: its envelope, its records as JSON strings, and why it is corrupt
+   * (null when valid). What the records take from their page (its hash, number, request) is
+   * computed here, once per page: a page-level column read after the explode would be carried into,
+   * or computed for, every record (the page's ~100 KB body hashed a thousand times).
+   */
+  public static Parsed parse(Dataset<Row> pages, String recordsField) {
+    StructType envelope =
+        new StructType()
+            .add("page", DataTypes.LongType)
+            .add("request", DataTypes.StringType)
+            .add(recordsField, DataTypes.createArrayType(DataTypes.StringType))
+            .add("_corrupt_record", DataTypes.StringType);
+    Column page = col("_page");
+    Column records = page.getField(recordsField);
+    Column reason =
+        when(page.isNull().or(page.getField("_corrupt_record").isNotNull()), lit("page is not valid JSON (truncated or not JSON), or its page number is not a number"))
+            .when(records.isNull(), lit("page has no '" + recordsField + "' array"));
+    return new Parsed(
+        pages
+            .withColumn("_page", from_json(col("body"), envelope, STRICT_JSON))
             .select(
                 col("source_file"),
                 col("file_modified_at"),
                 sha2(col("body"), 256).as("_page_sha256"),
-                col("_page.page").as("_page_number"),
-                col("_page.request").as("_page_request"),
+                page.getField("page").as("_page_number"),
+                page.getField("request").as("_page_request"),
+                reason.as("_page_reason"),
+                records.as("_records"),
+                when(reason.isNotNull(), col("body")).as("_corrupt_body"),
+                // A valid page's records were counted by the strict parse; only a page it rejected
+                // is scanned again, leniently, so that its records are still counted.
+                when(reason.isNotNull(), coalesce(expr("json_array_length(get_json_object(body, '$." + recordsField + "'))"), lit(0)))
+                    .as("_scanned_leniently")));
+  }
+
+  /** One bronze row per record of a valid page, one per corrupt page (its whole body as payload, and why). */
+  public static Dataset<Row> records(Parsed parsed, String sourceName, String idField) {
+    Dataset<Row> exploded =
+        parsed
+            .pages()
+            .select(
+                col("source_file"),
+                col("file_modified_at"),
+                col("_page_sha256"),
+                col("_page_number"),
+                col("_page_request"),
                 col("_page_reason"),
-                expr("CASE WHEN _page_reason IS NULL THEN _records ELSE array(body) END").as("_items"))
+                expr("CASE WHEN _page_reason IS NULL THEN _records ELSE array(_corrupt_body) END").as("_items"))
             .selectExpr("*", "posexplode(_items) AS (record_index, payload)");
     Column corrupt = when(col("_page_reason").isNotNull(), col("_page_reason")).otherwise(recordReason(col("payload")));
     return exploded.select(
@@ -72,50 +123,29 @@ public final class BronzeRecords {
   }
 
   /**
-   * What {@link #fromPages} makes of each page, counted per page without exploding it: {@code
+   * What {@link #records} makes of each page, counted per page without exploding it: {@code
    * source_file}; {@code rows}, the bronze rows it yields (its records, or 1 for a corrupt page);
    * {@code written}, records kept as they are; {@code rescued}, records kept and flagged (null, not
    * an object); {@code quarantined_pages}, 1 for a corrupt page; {@code last_page}, its page number;
    * and {@code scanned}, the length of its records array: the strict parse's for a valid page, a
-   * lenient JSON scan's for a page the strict parse rejected, so that its records are still counted. Every page has a row, an
-   * empty one too (0 rows). Same rules as {@link #fromPages}: its rows grouped by page give the
-   * same counts ({@code BronzeRecordsTest}).
+   * lenient JSON scan's for a page the strict parse rejected. Every page has a row, an empty one too
+   * (0 rows). Same rules as {@link #records}: its rows grouped by page give the same counts ({@code
+   * BronzeRecordsTest}).
    */
-  public static Dataset<Row> pageFacts(Dataset<Row> pages, String recordsField) {
+  public static Dataset<Row> facts(Parsed parsed) {
     Column valid = col("_page_reason").isNull();
     Column records = size(col("_records"));
     Column kept = size(filter(col("_records"), (scala.Function1<Column, Column> & java.io.Serializable) r -> recordReason(r).isNull()));
-    return parsed(pages, recordsField)
+    return parsed
+        .pages()
         .select(
             col("source_file"),
             when(valid, records).otherwise(1).cast("long").as("rows"),
             when(valid, kept).otherwise(0).cast("long").as("written"),
             when(valid, records.minus(kept)).otherwise(0).cast("long").as("rescued"),
             when(valid, 0).otherwise(1).cast("long").as("quarantined_pages"),
-            col("_page.page").as("last_page"),
-            // A valid page's records were counted by the strict parse; only a page it rejected is
-            // scanned again, leniently (a second parse of a ~100 KB body costs as much as the first).
-            when(valid, records)
-                .otherwise(coalesce(expr("json_array_length(get_json_object(body, '$." + recordsField + "'))"), lit(0)))
-                .cast("long")
-                .as("scanned"));
-  }
-
-  /** The pages parsed: {@code _page} (the envelope), {@code _records} and {@code _page_reason}, why a page is corrupt (null when valid). */
-  private static Dataset<Row> parsed(Dataset<Row> pages, String recordsField) {
-    StructType envelope =
-        new StructType()
-            .add("page", DataTypes.LongType)
-            .add("request", DataTypes.StringType)
-            .add(recordsField, DataTypes.createArrayType(DataTypes.StringType))
-            .add("_corrupt_record", DataTypes.StringType);
-    return pages
-        .withColumn("_page", from_json(col("body"), envelope, STRICT_JSON))
-        .withColumn("_records", col("_page." + recordsField))
-        .withColumn(
-            "_page_reason",
-            when(col("_page").isNull().or(col("_page._corrupt_record").isNotNull()), lit("page is not valid JSON (truncated or not JSON), or its page number is not a number"))
-                .when(col("_records").isNull(), lit("page has no '" + recordsField + "' array")));
+            col("_page_number").as("last_page"),
+            when(valid, records).otherwise(col("_scanned_leniently")).cast("long").as("scanned"));
   }
 
   /** Why a record of a valid page is kept but flagged, or null when it is a JSON object. */
