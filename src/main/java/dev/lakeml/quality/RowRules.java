@@ -48,8 +48,8 @@ public final class RowRules {
    */
   public static Dataset<Row> annotate(Dataset<Row> rows, List<CheckSpec> rules, Map<String, Dataset<Row>> dimensions) {
     Dataset<Row> df = Arrays.asList(rows.columns()).contains(REASONS) ? rows : rows.withColumn(REASONS, emptyArray());
-    List<Column> broken = new ArrayList<>();
-    List<Column> reasons = new ArrayList<>();
+    List<Flag> broken = new ArrayList<>();
+    List<Flag> reasons = new ArrayList<>();
     List<String> helpers = new ArrayList<>();
     int i = 0;
     for (CheckSpec rule : rules) {
@@ -105,14 +105,14 @@ public final class RowRules {
         }
         default -> throw new IllegalStateException("not a row rule: " + rule.rule());
       }
-      broken.add(when(violated, lit(rule.name())));
+      broken.add(new Flag(violated, lit(rule.name())));
       if (rule.action() == CheckSpec.Action.QUARANTINE) {
-        reasons.add(when(violated, reason));
+        reasons.add(new Flag(violated, reason));
       }
       i++;
     }
     Dataset<Row> out =
-        df.withColumn(BROKEN, nonNull(broken)).withColumn(REASONS, concat(col(REASONS), nonNull(reasons)));
+        df.withColumn(BROKEN, raised(broken)).withColumn(REASONS, concat(col(REASONS), raised(reasons)));
     return helpers.isEmpty() ? out : out.drop(helpers.toArray(new String[0]));
   }
 
@@ -153,11 +153,22 @@ public final class RowRules {
             lit(null).cast("int").as("record_index"));
   }
 
-  private static Column nonNull(List<Column> entries) {
-    if (entries.isEmpty()) {
+  /** A message, raised when its condition is true (see {@link #raised}); a rule's message is never null when it is. */
+  public record Flag(Column condition, Column message) {}
+
+  /**
+   * The messages of the flags whose condition is true, in the flags' order (array&lt;string&gt;):
+   * one single-element array per raised flag, concatenated, which Spark compiles with the rest of
+   * the projection. A higher-order {@code filter} of an array of CASE WHENs, as before, is
+   * evaluated row by row by the interpreter, conditions and all (~11 % of the executors' CPU in a
+   * profile of a 3M refine).
+   */
+  public static Column raised(List<Flag> flags) {
+    if (flags.isEmpty()) {
       return emptyArray();
     }
-    return org.apache.spark.sql.functions.filter(array(entries.toArray(new Column[0])), Column::isNotNull);
+    Column[] parts = flags.stream().map(f -> when(f.condition(), array(f.message())).otherwise(emptyArray())).toArray(Column[]::new);
+    return parts.length == 1 ? parts[0] : concat(parts);
   }
 
   private static Column emptyArray() {

@@ -1,6 +1,5 @@
 package dev.lakeml.refine;
 
-import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -53,20 +52,20 @@ public final class Refiner {
     StructType schema = schema(recordSchemaDdl);
     Column rec = from_json(col("payload"), schema, Map.of("mode", "PERMISSIVE"));
     List<Column> cols = new ArrayList<>();
-    List<Column> reasons = new ArrayList<>();
-    reasons.add(col("corrupt_reason"));
+    List<RowRules.Flag> reasons = new ArrayList<>();
+    reasons.add(new RowRules.Flag(col("corrupt_reason").isNotNull(), col("corrupt_reason")));
     for (StructField f : schema.fields()) {
       Column raw = get_json_object(col("payload"), "$." + f.name());
       Column typed = col("_rec").getField(f.name());
       cols.add(typed.as(f.name()));
       reasons.add(
-          when(
+          new RowRules.Flag(
               // Cheapest first: the raw value is looked up (a second JSON parse) only for a field
               // that did not parse, not for every field of every record.
               col("corrupt_reason").isNull().and(typed.isNull()).and(raw.isNotNull()),
               concat(lit(f.name() + ": expected " + f.dataType().simpleString() + ", got "), expr("left(get_json_object(payload, '$." + f.name() + "'), 80)"))));
     }
-    cols.add(nonNull(reasons).as(REASONS));
+    cols.add(RowRules.raised(reasons).as(REASONS));
     cols.add(col("source_file").as("_source_file"));
     cols.add(col("page_sha256").as("_page_sha256"));
     cols.add(col("record_index").as("_record_index"));
@@ -136,8 +135,8 @@ public final class Refiner {
    */
   public static Output refine(Dataset<Row> deduped, PipelineSpec.Refined spec, Map<String, Dataset<Row>> dimensions) {
     Dataset<Row> df = deduped;
-    List<Column> reasons = new ArrayList<>();
-    reasons.add(when(col(spec.key()).isNull(), lit(spec.key() + ": missing")));
+    List<RowRules.Flag> reasons = new ArrayList<>();
+    reasons.add(new RowRules.Flag(col(spec.key()).isNull(), lit(spec.key() + ": missing")));
     int i = 0;
     for (PipelineSpec.Lookup l : spec.lookups()) {
       Dataset<Row> dim = dimensions.get(l.dimension());
@@ -156,9 +155,9 @@ public final class Refiner {
       sel.add(lit(true).as(hit));
       df = df.join(broadcast(dim.select(sel.toArray(new Column[0]))), col(l.on()).equalTo(col(keyCol)), "left").drop(keyCol);
       if (l.required()) {
+        reasons.add(new RowRules.Flag(col(l.on()).isNull(), lit(l.on() + ": missing")));
         reasons.add(
-            when(col(l.on()).isNull(), lit(l.on() + ": missing"))
-                .when(col(hit).isNull(), concat(lit(l.on() + ": '"), col(l.on()), lit("' not found in " + l.dimension()))));
+            new RowRules.Flag(col(l.on()).isNotNull().and(col(hit).isNull()), concat(lit(l.on() + ": '"), col(l.on()), lit("' not found in " + l.dimension()))));
       }
       i++;
     }
@@ -178,22 +177,22 @@ public final class Refiner {
       }
     }
     List<Column> all = new ArrayList<>(out);
-    all.add(concatReasons(col(REASONS), nonNull(reasons)).as(REASONS));
+    all.add(concatReasons(col(REASONS), RowRules.raised(reasons)).as(REASONS));
     for (String l : LINEAGE) {
       all.add(col(l));
     }
     all.add(col("_payload"));
     Dataset<Row> computed = df.select(all.toArray(new Column[0]));
-    List<Column> required = new ArrayList<>();
+    List<RowRules.Flag> required = new ArrayList<>();
     for (String r : spec.required()) {
-      required.add(when(col(r).isNull(), lit(r + ": missing or invalid")));
+      required.add(new RowRules.Flag(col(r).isNull(), lit(r + ": missing or invalid")));
     }
     // The raw record is kept only on the rows going to quarantine: a valid row's table columns say
     // the same, and the annotated rows are cached by their callers (3M records: the payloads were
     // most of the cache's bytes).
     Dataset<Row> checked =
         RowRules.annotate(
-                computed.withColumn(REASONS, concatReasons(col(REASONS), nonNull(required))), spec.expectations(), dimensions)
+                computed.withColumn(REASONS, concatReasons(col(REASONS), RowRules.raised(required))), spec.expectations(), dimensions)
             .withColumn("_payload", when(not(VALID), col("_payload")));
     Dataset<Row> valid = checked.filter(VALID).select(tableColumns(checked));
     Dataset<Row> quarantine = checked.filter(not(VALID)).select(quarantineColumns(spec.key()));
@@ -287,11 +286,6 @@ public final class Refiner {
     } catch (RuntimeException e) {
       throw new LakemlException("Cannot parse record-schema '" + ddl + "': " + e.getMessage(), null, 2);
     }
-  }
-
-  /** The non-null entries of {@code reasons}, as array<string>. */
-  private static Column nonNull(List<Column> reasons) {
-    return org.apache.spark.sql.functions.filter(array(reasons.toArray(new Column[0])), Column::isNotNull);
   }
 
   private static Column concatReasons(Column a, Column b) {
