@@ -111,5 +111,15 @@ class BadPullsTest {
     // Every page with a body, those with no record too; a 0-byte file is no row of Spark's text source (a known gap, EXPECTED.tsv).
     long withBody = expected.keySet().stream().filter(kind -> landing.resolve(kind).resolve("page-0001.json").toFile().length() > 0).count();
     assertEquals(withBody, rec.getLong(2), "every page with a body was read and reconciled");
+
+    // record_id is what get_json_object(payload, '$.id') says, for every kind of body above.
+    assertEquals(0L, lh.spark().sql("SELECT count(*) FROM bronze.flights_pulls WHERE NOT (record_id <=> get_json_object(payload, '$.id'))").first().getLong(0));
+    // Delta keeps file statistics for the columns reads filter bronze on, not for payloads or hashes.
+    String bronze = lh.path(dev.lakeml.delta.TableId.parse("bronze.flights_pulls"));
+    assertEquals(String.join(",", BronzeRecords.STATS_COLUMNS),
+        lh.spark().sql("SHOW TBLPROPERTIES delta.`" + bronze + "` ('" + Lakehouse.STATS_COLUMNS + "')").first().getString(1));
+    List<String> stats =
+        lh.spark().read().json(bronze + "/_delta_log/*.json").where("add.stats IS NOT NULL").select("add.stats").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertTrue(!stats.isEmpty() && stats.stream().allMatch(s -> s.contains("\"source_file\"") && !s.contains("payload") && !s.contains("sha256") && !s.contains("page_request")), stats.toString());
   }
 }

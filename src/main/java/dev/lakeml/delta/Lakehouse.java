@@ -182,6 +182,9 @@ public final class Lakehouse {
     if (mergeSchema) {
       writer = writer.option("mergeSchema", "true");
     }
+    if (!write.statsOn().isEmpty() && !exists(table)) { // Delta keeps a new table's delta.* options as its properties
+      writer = writer.option(STATS_COLUMNS, String.join(",", write.statsOn()));
+    }
     if (!write.partitionBy().isEmpty()) {
       writer = writer.partitionBy(write.partitionBy().toArray(new String[0]));
     }
@@ -217,6 +220,9 @@ public final class Lakehouse {
     }
     if (doc.description() != null) {
       writer = writer.tableProperty("comment", doc.description());
+    }
+    if (!write.statsOn().isEmpty()) {
+      writer = writer.tableProperty(STATS_COLUMNS, String.join(",", write.statsOn()));
     }
     if (write.txnAppId() != null) { // Delta's idempotent write: the transaction id goes into the same commit
       writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
@@ -506,13 +512,14 @@ public final class Lakehouse {
   }
 
   /** How a commit changes the table. */
-  public record Write(SaveMode mode, String replaceWhere, List<String> partitionBy, String txnAppId, long txnVersion, String clusterBy, long clusterFileRows) {
+  public record Write(
+      SaveMode mode, String replaceWhere, List<String> partitionBy, String txnAppId, long txnVersion, String clusterBy, long clusterFileRows, List<String> statsOn) {
     public static Write append() {
-      return new Write(SaveMode.Append, null, List.of(), null, -1, null, 0);
+      return new Write(SaveMode.Append, null, List.of(), null, -1, null, 0, List.of());
     }
 
     public static Write overwrite() {
-      return new Write(SaveMode.Overwrite, null, List.of(), null, -1, null, 0);
+      return new Write(SaveMode.Overwrite, null, List.of(), null, -1, null, 0, List.of());
     }
 
     /**
@@ -520,16 +527,16 @@ public final class Lakehouse {
      * makes a version, with the write's commitInfo, even when no row matched and none was written.
      */
     public static Write replace(String predicate) {
-      return new Write(SaveMode.Overwrite, predicate, List.of(), null, -1, null, 0);
+      return new Write(SaveMode.Overwrite, predicate, List.of(), null, -1, null, 0, List.of());
     }
 
     public Write partitionedBy(String... columns) {
-      return new Write(mode, replaceWhere, List.of(columns), txnAppId, txnVersion, clusterBy, clusterFileRows);
+      return new Write(mode, replaceWhere, List.of(columns), txnAppId, txnVersion, clusterBy, clusterFileRows, statsOn);
     }
 
     /** Delta idempotent write: skipped when (appId, version) was already committed. */
     public Write idempotent(String appId, long version) {
-      return new Write(mode, replaceWhere, partitionBy, appId, version, clusterBy, clusterFileRows);
+      return new Write(mode, replaceWhere, partitionBy, appId, version, clusterBy, clusterFileRows, statsOn);
     }
 
     /**
@@ -545,9 +552,23 @@ public final class Lakehouse {
 
     /** {@link #clusteredBy(String)} with at most {@code rowsPerFile} rows in a file. */
     public Write clusteredBy(String column, long rowsPerFile) {
-      return new Write(mode, replaceWhere, partitionBy, txnAppId, txnVersion, column, rowsPerFile);
+      return new Write(mode, replaceWhere, partitionBy, txnAppId, txnVersion, column, rowsPerFile, statsOn);
+    }
+
+    /**
+     * A table this write creates keeps Delta's file statistics (min, max, null count per file) for
+     * {@code columns} only ({@code delta.dataSkippingStatsColumns}): the columns reads filter on.
+     * Delta's default is every one of the first 32 columns, computed row by row as the files are
+     * written; for a raw JSON record or a hash nobody filters by range, that is cost without use.
+     * Ignored when the table exists: its property stays as it is.
+     */
+    public Write statsOn(List<String> columns) {
+      return new Write(mode, replaceWhere, partitionBy, txnAppId, txnVersion, clusterBy, clusterFileRows, List.copyOf(columns));
     }
   }
+
+  /** The table property naming the columns Delta keeps file statistics for ({@link Write#statsOn}). */
+  public static final String STATS_COLUMNS = "delta.dataSkippingStatsColumns";
 
   /** The most rows in one file of a clustered write ({@link Write#clusteredBy}): ~6 MB of a feature table's rows. */
   public static final long CLUSTER_FILE_ROWS = 250_000;

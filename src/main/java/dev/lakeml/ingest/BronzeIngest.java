@@ -140,7 +140,7 @@ public final class BronzeIngest {
                   .add("file_modified_at", DataTypes.TimestampType));
       lakehouse.write(
           BronzeRecords.fromPages(pages, req.sourceName(), req.recordsField(), req.idField()),
-          req.bronze(), Lakehouse.Write.append(), Map.of("run_id", req.runId(), "created_by", "ingest"));
+          req.bronze(), Lakehouse.Write.append().statsOn(BronzeRecords.STATS_COLUMNS), Map.of("run_id", req.runId(), "created_by", "ingest"));
     }
     if (!lakehouse.exists(IngestReconciliation.TABLE)) {
       lakehouse.write(

@@ -13,6 +13,7 @@ import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -36,6 +37,14 @@ public final class BronzeRecords {
           "columnNameOfCorruptRecord", "_corrupt_record",
           "allowSingleQuotes", "false",
           "allowNonNumericNumbers", "false");
+
+  /**
+   * The columns bronze keeps Delta's file statistics for: what reads filter bronze on (its files,
+   * times, ids, corrupt rows). Not the payload, its hash, the page's hash or its request: nobody
+   * reads them by range, and their statistics took ~30 % of the write's CPU (BENCHMARKS.md).
+   */
+  public static final List<String> STATS_COLUMNS =
+      List.of("source_name", "source_file", "file_modified_at", "page_number", "record_index", "record_id", "corrupt_reason", "ingested_at");
 
   private BronzeRecords() {}
 
