@@ -61,6 +61,10 @@ class IncrementalFeaturesTest {
       new RefineJob().run(context(lh, "refine-1", Map.of()));
       StageResult first = new FeaturesJob().run(context(lh, "features-1", Map.of()));
       assertTrue(first.summary().startsWith("20 rows from silver.flights"), first.summary());
+      // Gold and its candidates keep file statistics for the key and the event date, what reads filter on.
+      for (TableId t : List.of(GOLD, CANDIDATES)) {
+        assertEquals("id,event_date", lh.spark().sql("SHOW TBLPROPERTIES delta.`" + lh.path(t) + "` ('" + Lakehouse.STATS_COLUMNS + "')").first().getString(1), t.toString());
+      }
 
       String at = "2001-02-02 00:00:00";
       pull(

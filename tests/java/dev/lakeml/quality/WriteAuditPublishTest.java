@@ -43,7 +43,7 @@ class WriteAuditPublishTest {
   QualityGate.Committed run(Lakehouse lh, String runId, Dataset<Row> rows) {
     Dataset<Row> annotated = RowRules.annotate(rows, RULES, Map.of()).persist();
     return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
-        .writeAuditPublish(GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 7, Map.of("source_version", 7, "run_id", runId), null, null);
+        .writeAuditPublish(GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 7, Map.of("source_version", 7, "run_id", runId), null, QualityGate.Layout.AS_WRITTEN);
   }
 
   long analystCount() {
@@ -109,7 +109,7 @@ class WriteAuditPublishTest {
                 GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 8,
                 Map.of("source_version", 8, "run_id", "slice"),
                 new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range),
-                "event_date"); // clustered by day, as features writes gold
+                new QualityGate.Layout("event_date", List.of())); // clustered by day, as features writes gold
     assertEquals(List.of(1L, 2L, 3L, 4L, 6L, 7L, 8L, 9L, 11L, 12L, 13L, 14L, 21L, 41L, 96L), ids(lh.read(GOLD), "id"), "day 1 and the undated row kept");
     assertEquals(15, c.rows(), "dataset rules saw the whole candidate");
     assertEquals(List.of(0L, 5L, 10L, 20L, 95L), ids(lh.read(QUARANTINE), "CAST(record_key AS BIGINT)"), "day 1's and the undated reject kept");

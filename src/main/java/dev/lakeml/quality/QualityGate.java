@@ -197,6 +197,20 @@ public final class QualityGate {
   public record Slice(String condition, String quarantineCondition) {}
 
   /**
+   * How the candidate's and the table's files are laid out: clustered by {@code clusterBy} (null: as
+   * the rows come, see {@link Lakehouse.Write#clusteredBy}), and, when the tables are created, with
+   * Delta's file statistics for {@code statsOn} only (empty: Delta's default, see {@link
+   * Lakehouse.Write#statsOn}).
+   */
+  public record Layout(String clusterBy, List<String> statsOn) {
+    public static final Layout AS_WRITTEN = new Layout(null, List.of());
+
+    public Layout {
+      statsOn = List.copyOf(statsOn);
+    }
+  }
+
+  /**
    * Write-audit-publish: commits {@code valid} to {@code candidates}, audits that version and, if no
    * fail expectation broke, publishes it to {@code table} and its rejects to {@code quarantine}.
    *
@@ -207,9 +221,10 @@ public final class QualityGate {
    * candidate version. Only right when the candidates table held what {@code table} shows (the
    * caller checks).
    *
-   * <p>With {@code clusterBy} (null: not clustered), the candidate's and the table's files are
-   * clustered by that column ({@link Lakehouse.Write#clusteredBy}), e.g. a feature table by its event
-   * date, so that a slice of days rewrites, and a read of a date range scans, only those days' files.
+   * <p>With a {@code layout} clustered by a column, the candidate's and the table's files are
+   * clustered by it ({@link Lakehouse.Write#clusteredBy}), e.g. a feature table by its event date, so
+   * that a slice of days rewrites, and a read of a date range scans, only those days' files; its
+   * {@code statsOn} names the columns their files keep statistics for.
    */
   public Committed writeAuditPublish(
       TableId table,
@@ -222,8 +237,9 @@ public final class QualityGate {
       long sourceVersion,
       Map<String, Object> lineage,
       Slice slice,
-      String clusterBy) {
-    Lakehouse.Write replace = (slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition())).clusteredBy(clusterBy);
+      Layout layout) {
+    Lakehouse.Write replace =
+        (slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition())).clusteredBy(layout.clusterBy()).statsOn(layout.statsOn());
     long cv = lakehouse.write(valid, candidates, replace, lineage);
     Dataset<Row> candidate = lakehouse.read(candidates, cv);
     Verdict verdict = audit(table, annotated, candidate, rules);
