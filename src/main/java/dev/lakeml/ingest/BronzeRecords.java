@@ -41,7 +41,7 @@ public final class BronzeRecords {
   /**
    * The columns bronze keeps Delta's file statistics for: what reads filter bronze on (its files,
    * times, ids, corrupt rows). Not the payload, its hash, the page's hash or its request: nobody
-   * reads them by range, and their statistics took ~30 % of the write's CPU (BENCHMARKS.md).
+   * reads them by range, and their statistics took ~15 % of the write's CPU at 3M (BENCHMARKS.md).
    */
   public static final List<String> STATS_COLUMNS =
       List.of("source_name", "source_file", "file_modified_at", "page_number", "record_index", "record_id", "corrupt_reason", "ingested_at");
