@@ -88,7 +88,7 @@ class BronzeRecordsTest {
             .collectAsList().stream()
             .collect(Collectors.toMap(r -> r.getString(0), r -> r.get(1) + " " + r.get(2) + " " + r.get(3) + " " + r.get(4) + " " + r.get(5)));
     Map<String, Row> facts =
-        BronzeRecords.pageFacts(pages, "records").collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("source_file"), r -> r));
+        BronzeRecords.facts(BronzeRecords.parse(pages, "records")).collectAsList().stream().collect(Collectors.toMap(r -> r.getAs("source_file"), r -> r));
     assertEquals(7, facts.size(), "every page, the empty one too");
     for (Map.Entry<String, Row> e : facts.entrySet()) {
       Row f = e.getValue();

@@ -560,10 +560,10 @@ public final class Lakehouse {
      * {@code columns} only ({@code delta.dataSkippingStatsColumns}): the columns reads filter on.
      * Delta's default is every one of the first 32 columns, computed row by row as the files are
      * written; for a raw JSON record or a hash nobody filters by range, that is cost without use.
-     * Ignored when the table exists: its property stays as it is.
+     * Ignored when the table exists: its property stays as it is. A column named twice counts once.
      */
     public Write statsOn(List<String> columns) {
-      return new Write(mode, replaceWhere, partitionBy, txnAppId, txnVersion, clusterBy, clusterFileRows, List.copyOf(columns));
+      return new Write(mode, replaceWhere, partitionBy, txnAppId, txnVersion, clusterBy, clusterFileRows, columns.stream().distinct().toList());
     }
   }
 

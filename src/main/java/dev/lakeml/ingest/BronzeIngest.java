@@ -154,8 +154,8 @@ public final class BronzeIngest {
       List<IngestReconciliation> accounts, long[] counts) {
     TableId bronze = req.bronze();
     // The per-page counts come from the parsed pages (cached by the caller), counted without
-    // exploding them; only the write explodes them into records. Caching the records for the counts
-    // and the write to share cost more than the counts' own parse of the pages (BENCHMARKS.md).
+    // exploding them; only the write explodes them into records. Caching the exploded records
+    // instead cost more than it saved (BENCHMARKS.md).
     Dataset<Row> records = BronzeRecords.records(pages, req.sourceName(), req.idField());
     // The crash-test hook runs inside the write's tasks, after they opened their data files.
     Dataset<Row> toWrite = PausePoints.armed("bronze-write") ? records.filter(pauseInWriteTasks().apply(col("source_name"))) : records;

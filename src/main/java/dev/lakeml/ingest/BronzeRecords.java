@@ -60,11 +60,6 @@ public final class BronzeRecords {
     return records(parse(pages, recordsField), sourceName, idField);
   }
 
-  /** {@link #facts} of freshly {@link #parse parsed} pages. */
-  public static Dataset<Row> pageFacts(Dataset<Row> pages, String recordsField) {
-    return facts(parse(pages, recordsField));
-  }
-
   /**
    * Parses each page strictly: its envelope, its records as JSON strings, and why it is corrupt
    * (null when valid). What the records take from their page (its hash, number, request) is

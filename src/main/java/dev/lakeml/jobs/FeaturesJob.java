@@ -168,7 +168,7 @@ public final class FeaturesJob implements Job {
                   // A day's rows in few files: daily rebuilds and date-range reads touch only those.
                   // File statistics for what reads filter on: in files cut by day, another column's
                   // minimum and maximum span most of its values and skip nothing.
-                  new QualityGate.Layout(PointInTimeFeatures.EVENT_DATE, java.util.stream.Stream.of(key, PointInTimeFeatures.EVENT_DATE).distinct().toList()));
+                  new QualityGate.Layout(PointInTimeFeatures.EVENT_DATE, List.of(key, PointInTimeFeatures.EVENT_DATE)));
     } finally {
       annotated.unpersist();
     }

@@ -2,10 +2,12 @@ package dev.lakeml.ml;
 
 import dev.lakeml.LakemlException;
 import java.util.Map;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * {@code model.estimator = xgboost}: XGBoost's Spark classifier ({@code ml.dmlc:xgboost4j-spark_2.12}).
@@ -105,7 +107,7 @@ final class XGBoost {
    * disk gets XGBoost's default ({@code nthread = 0}: every thread OpenMP offers) and is not touched here.
    * No-op for other models.
    */
-  static void predictWithCores(org.apache.spark.ml.PipelineModel model, org.apache.spark.sql.SparkSession spark, boolean on) {
+  static void predictWithCores(PipelineModel model, SparkSession spark, boolean on) {
     for (Transformer t : model.stages()) {
       if (isModel(t)) {
         XGBoostLibrary.predictWithThreads(t, on ? Math.max(1, spark.sparkContext().defaultParallelism()) : 1);
