@@ -84,6 +84,10 @@ class IncrementalFeaturesTest {
           "the new days and the 28 days after them: " + increment.summary());
       Row commit = lh.history(GOLD).orderBy(org.apache.spark.sql.functions.col("version").desc()).first();
       assertEquals("3", commit.<scala.collection.Map<String, String>>getAs("operationMetrics").get("numOutputRows").get(), "gold rows 25, 26 and 54 written, not all 23");
+      // unique(id) judged from the rows written and the ids kept, as the version before passed it.
+      Row unique = lh.read(QualityLedger.TABLE).filter("run_id = 'features-2' AND table_name = '" + GOLD + "' AND rule = 'unique'").first();
+      assertEquals(true, unique.getAs("passed"));
+      assertTrue(unique.<String>getAs("message").endsWith(" passed; the 3 rows written are unique on id and the rows kept hold none of their values)"), unique.<String>getAs("message"));
       // The publish names the days it replaced, for train's window check (UnchangedWindowTest).
       Map<String, Object> published = lh.lastCommitInfo(GOLD, "source_version").orElseThrow();
       assertEquals("2001-01-26", published.get(FeaturesJob.REBUILT_FROM), published.toString());

@@ -119,6 +119,66 @@ class WriteAuditPublishTest {
     assertEquals("6", commit.<scala.collection.Map<String, String>>getAs("operationMetrics").get("numOutputRows").get(), "only the slice's rows were written");
   }
 
+  static final List<CheckSpec> UNIQUE_RULES =
+      List.of(
+          RULES.get(1),
+          new CheckSpec("unique_id", CheckSpec.Rule.UNIQUE, CheckSpec.Action.FAIL, List.of("id"), null, null, List.of(), null, null, null, null, null, 5),
+          new CheckSpec("unique_pair", CheckSpec.Rule.UNIQUE, CheckSpec.Action.WARN, List.of("id", "late_rate"), null, null, List.of(), null, null, null, null, null, 5));
+
+  QualityGate.Committed slice(Lakehouse lh, String runId, Dataset<Row> rows, String range, Long judged) {
+    Dataset<Row> annotated = RowRules.annotate(rows, UNIQUE_RULES, Map.of()).persist();
+    try {
+      return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
+          .writeAuditPublish(
+              GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), UNIQUE_RULES, 8,
+              Map.of("source_version", 8, "run_id", runId),
+              range == null ? null : new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range, judged),
+              new QualityGate.Layout("event_date", List.of()));
+    } finally {
+      annotated.unpersist();
+    }
+  }
+
+  static CheckOutcome outcome(QualityGate.Committed c, String check) {
+    return c.verdict().outcomes().stream().filter(o -> o.check().equals(check)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aUniqueRuleTheJudgedVersionPassedIsJudgedOverTheSliceAndTheValuesKept() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    String days23 = "BETWEEN DATE'2001-01-02' AND DATE'2001-01-03'";
+    QualityGate.Committed full = slice(lh, "full", day(0, 10, "2001-01-01").union(day(10, 20, "2001-01-02")).union(day(20, 30, "2001-01-03")), null, null);
+    assertEquals("ok: 1.0", outcome(full, "unique_id").message(), "no judged version: the whole candidate");
+
+    // Days 2 and 3 rebuilt with new ids: proven from the slice's rows and the ids kept.
+    QualityGate.Committed rebuilt = slice(lh, "rebuilt", day(10, 14, "2001-01-02").union(day(40, 43, "2001-01-03")), days23, full.version());
+    CheckOutcome unique = outcome(rebuilt, "unique_id");
+    assertTrue(unique.passed(), unique.message());
+    assertEquals("ok: 1.0 (v" + full.version() + " passed; the 5 rows written are unique on id and the rows kept hold none of their values)", unique.message());
+    assertEquals(
+        "ok: 1.0 (v" + full.version() + " passed; the 5 rows written are unique on id, late_rate and the rows kept hold none of their values)",
+        outcome(rebuilt, "unique_pair").message(),
+        "several columns: their values together");
+    assertEquals(13, rebuilt.rows(), "8 kept of day 1 and the 5 of the slice: the other rules judge the whole candidate");
+
+    // A rebuilt row takes an id that day 1 keeps: judged over the whole candidate, which shows it.
+    LakemlException kept = assertThrows(LakemlException.class, () -> slice(lh, "kept", day(10, 12, "2001-01-02").union(day(3, 4, "2001-01-03")), days23, rebuilt.version()));
+    assertTrue(kept.getMessage().contains("unique_id"), kept.getMessage());
+    Row keptVerdict = lh.read(QualityLedger.TABLE).filter("run_id = 'kept' AND check_name = 'unique_id'").first();
+    assertEquals(false, keptVerdict.getAs("passed"));
+    assertEquals(0.8, keptVerdict.<Double>getAs("metric"), 1e-9, "id 3 twice among 10 rows");
+    assertEquals(13, analystCount(), "gold still shows the last good version");
+
+    // The rows written repeat an id among themselves: the whole candidate again.
+    LakemlException twice = assertThrows(LakemlException.class, () -> slice(lh, "twice", day(10, 12, "2001-01-02").union(day(11, 12, "2001-01-03")), days23, rebuilt.version()));
+    assertTrue(twice.getMessage().contains("unique_id"), twice.getMessage());
+
+    // A version whose audit is not on record (or did not pass the rule): the whole candidate.
+    QualityGate.Committed unknown = slice(lh, "unknown", day(10, 13, "2001-01-02"), days23, rebuilt.version() + 7);
+    assertEquals("ok: 1.0", outcome(unknown, "unique_id").message());
+    assertEquals(10, unknown.rows());
+  }
+
   static List<Long> ids(Dataset<Row> rows, String id) {
     return rows.selectExpr(id).as(org.apache.spark.sql.Encoders.LONG()).collectAsList().stream().sorted().toList();
   }

@@ -129,7 +129,7 @@ public final class FeaturesJob implements Job {
       // No silver row changed (an OPTIMIZE, a MERGE that rewrote the same rows): no gold row is
       // rebuilt. The empty slice still audits and publishes, so gold records the silver version.
       features = PointInTimeFeatures.build(silverRows.filter(lit(false)), key, spec);
-      slice = new QualityGate.Slice("false", "false");
+      slice = new QualityGate.Slice("false", "false", changed.get().goldVersion());
     } else if (changed.isPresent()) {
       // Gold rows dated [first, last] are rebuilt from the silver rows their trailing windows read.
       Changed r = changed.get();
@@ -138,7 +138,8 @@ public final class FeaturesJob implements Job {
           PointInTimeFeatures.build(silverRows.filter(day.between(lit(r.first().minusDays(r.window())), lit(r.last()))), key, spec)
               .filter(col(PointInTimeFeatures.EVENT_DATE).between(lit(r.first()), lit(r.last())));
       String range = String.format("BETWEEN DATE'%s' AND DATE'%s'", r.first(), r.last());
-      slice = new QualityGate.Slice(PointInTimeFeatures.EVENT_DATE + " " + range, "to_date(get_json_object(payload, '$." + PointInTimeFeatures.EVENT_DATE + "')) " + range);
+      // Gold's version holds the rows kept, as its audit judged them (changedSince checked).
+      slice = new QualityGate.Slice(PointInTimeFeatures.EVENT_DATE + " " + range, "to_date(get_json_object(payload, '$." + PointInTimeFeatures.EVENT_DATE + "')) " + range, r.goldVersion());
     } else {
       features = PointInTimeFeatures.build(silverRows, key, spec);
     }
@@ -200,10 +201,10 @@ public final class FeaturesJob implements Job {
    * {@code first..lastChanged}; the gold rows to rebuild are dated {@code first..last()} (those days,
    * and the days whose trailing windows of up to {@code window} days reach back into them).
    */
-  record Changed(long from, int files, LocalDate first, LocalDate lastChanged, int window) {
+  record Changed(long from, long goldVersion, int files, LocalDate first, LocalDate lastChanged, int window) {
     /** Silver's commits since {@code from} changed no row: no gold row is rebuilt. */
-    static Changed none(long from) {
-      return new Changed(from, 0, null, null, 0);
+    static Changed none(long from, long goldVersion) {
+      return new Changed(from, goldVersion, 0, null, null, 0);
     }
 
     boolean none() {
@@ -258,7 +259,7 @@ public final class FeaturesJob implements Job {
     }
     Optional<List<Lakehouse.Commit>> commits = lh.commitsAfter(silver, from, silverVersion);
     if (commits.isPresent() && commits.get().stream().noneMatch(Lakehouse.Commit::dataChange)) {
-      return Optional.of(Changed.none(from)); // compactions (OPTIMIZE) and metadata only: the same rows
+      return Optional.of(Changed.none(from, goldVersion)); // compactions (OPTIMIZE) and metadata only: the same rows
     }
     Optional<Lakehouse.FilesChanged> files = lh.filesTouched(silver, from, silverVersion);
     if (files.isEmpty() || files.get().added().isEmpty() && files.get().removed().isEmpty()) {
@@ -288,10 +289,10 @@ public final class FeaturesJob implements Job {
       return Optional.empty(); // a changed row without an event date: its gold day is unknown
     }
     if (span.isNullAt(0)) {
-      return Optional.of(Changed.none(from));
+      return Optional.of(Changed.none(from, goldVersion));
     }
     int window = spec.trailing().stream().mapToInt(PipelineSpec.Trailing::days).max().orElse(0);
-    return Optional.of(new Changed(from, files.get().added().size() + files.get().removed().size(), localDate(span.get(0)), localDate(span.get(1)), window));
+    return Optional.of(new Changed(from, goldVersion, files.get().added().size() + files.get().removed().size(), localDate(span.get(0)), localDate(span.get(1)), window));
   }
 
   /** Commits after {@code version} changed no data (only docs or properties). */

@@ -1,5 +1,7 @@
 package dev.lakeml.quality;
 
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import dev.lakeml.config.CheckSpec;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -61,7 +64,7 @@ public final class QualityGate {
    * over {@code valid}, the rows that would be committed.
    */
   public Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules) {
-    return audit(table, annotated, valid, rules, null);
+    return audit(table, annotated, valid, rules, (Derived) null);
   }
 
   /**
@@ -79,6 +82,18 @@ public final class QualityGate {
    * after. Should the upserted rows break it, the rule is judged over the whole table.
    */
   Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules, MergedByKey merged) {
+    return audit(table, annotated, valid, rules, merged == null ? null : new Derived(merged.before(), merged.upserted(), null, merged.key()));
+  }
+
+  /**
+   * How audited rows are made from a version an accepted audit judged: {@code before}, a published
+   * version of the table, changed by {@code added} rows. The rows of {@code before} that stay are
+   * {@code kept}, or, when that is null, those whose {@code key} is not among {@code added}'s (a
+   * MERGE by key, which replaces any row of an added key).
+   */
+  private record Derived(long before, Dataset<Row> added, Dataset<Row> kept, String key) {}
+
+  private Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules, Derived derived) {
     List<CheckOutcome> outcomes = new ArrayList<>();
     Map<String, Long> broken = rules.stream().anyMatch(r -> r.kind() == CheckSpec.Kind.ROW) ? RowRules.brokenCounts(annotated) : Map.of();
     for (CheckSpec r : rules) {
@@ -93,7 +108,7 @@ public final class QualityGate {
         outcomes.add(new CheckOutcome(r.name(), r.rule(), r.action(), n == 0, (double) n, n, message));
       }
     }
-    Map<String, CheckOutcome> byMerge = uniqueByMerge(table, rules, merged);
+    Map<String, CheckOutcome> byMerge = uniqueByIncrement(table, rules, derived);
     List<CheckSpec> whole = rules.stream().filter(r -> !byMerge.containsKey(r.name())).toList();
     DeequChecks.Verified verified = DeequChecks.verify(valid, whole, clock.instant());
     Map<String, CheckOutcome> datasetOutcomes = new LinkedHashMap<>(byMerge);
@@ -114,34 +129,51 @@ public final class QualityGate {
   }
 
   /**
-   * The outcomes of the {@code unique} rules on {@code merged}'s key that its upserted rows prove
-   * (see {@link #audit(TableId, Dataset, Dataset, List, MergedByKey)}), by rule name.
+   * The outcomes of the {@code unique} rules that {@code derived}'s added rows prove, by rule name: a
+   * rule the accepted audit of version {@code before} recorded passed at 1.0 holds for the rows kept
+   * of it; it holds after when the added rows pass it and no kept row shares their value. Rows that
+   * replace their key's rows share none on that key; on other columns (and for kept rows named
+   * outright, a slice) the kept rows are searched for the added values, null-safe and skipping rows
+   * null in every column, as Deequ's uniqueness counts them. A rule the added rows break, or whose
+   * value a kept row holds, is judged over the whole table instead.
    */
-  private Map<String, CheckOutcome> uniqueByMerge(TableId table, List<CheckSpec> rules, MergedByKey merged) {
-    if (merged == null) {
+  private Map<String, CheckOutcome> uniqueByIncrement(TableId table, List<CheckSpec> rules, Derived derived) {
+    if (derived == null) {
       return Map.of();
     }
-    List<CheckSpec> onKey =
+    List<CheckSpec> provable =
         rules.stream()
-            .filter(r -> r.rule() == CheckSpec.Rule.UNIQUE && r.columns().equals(List.of(merged.key())))
-            .filter(r -> ledger.passedWith(table, merged.before(), r.name(), 1.0))
+            .filter(r -> r.rule() == CheckSpec.Rule.UNIQUE && (derived.kept() != null || r.columns().equals(List.of(derived.key()))))
+            .filter(r -> ledger.passedWith(table, derived.before(), r.name(), 1.0))
             .toList();
-    if (onKey.isEmpty()) {
+    if (provable.isEmpty()) {
       return Map.of();
     }
     Map<String, CheckOutcome> proven = new LinkedHashMap<>();
-    DeequChecks.Verified upserted = DeequChecks.verify(merged.upserted(), onKey, clock.instant());
-    long n = upserted.metrics().get("row_count").longValue();
-    for (CheckOutcome o : upserted.outcomes()) {
-      if (o.passed()) {
-        proven.put(
-            o.check(),
-            new CheckOutcome(
-                o.check(), o.rule(), o.action(), true, 1.0, null,
-                "ok: 1.0 (v" + merged.before() + " passed; the " + n + " merged rows are unique on " + merged.key() + " and replace their keys' rows)"));
+    DeequChecks.Verified added = DeequChecks.verify(derived.added(), provable, clock.instant());
+    long n = added.metrics().get("row_count").longValue();
+    Map<String, CheckSpec> byName = new LinkedHashMap<>();
+    provable.forEach(r -> byName.put(r.name(), r));
+    for (CheckOutcome o : added.outcomes()) {
+      List<String> columns = byName.get(o.check()).columns();
+      boolean byKey = derived.kept() == null; // then the rule is on the key: see provable
+      if (o.passed() && (byKey || noneShared(derived.kept(), derived.added(), columns))) {
+        String how =
+            byKey
+                ? "the " + n + " merged rows are unique on " + derived.key() + " and replace their keys' rows"
+                : "the " + n + " rows written are unique on " + String.join(", ", columns) + " and the rows kept hold none of their values";
+        proven.put(o.check(), new CheckOutcome(o.check(), o.rule(), o.action(), true, 1.0, null, "ok: 1.0 (v" + derived.before() + " passed; " + how + ")"));
       }
     }
     return proven;
+  }
+
+  /** No row of {@code kept} holds the value of {@code columns} of a row of {@code added} (null-safe; rows null in every column skipped). */
+  private static boolean noneShared(Dataset<Row> kept, Dataset<Row> added, List<String> columns) {
+    Column anyValue = columns.stream().map(c -> col(c).isNotNull()).reduce(Column::or).orElseThrow();
+    Dataset<Row> values = added.filter(anyValue).select(columns.stream().map(c -> col(c).as("_v_" + c)).toArray(Column[]::new)).distinct();
+    Column same = columns.stream().map(c -> col(c).eqNullSafe(col("_v_" + c))).reduce(Column::and).orElseThrow();
+    return kept.filter(anyValue).join(broadcast(values), same, "left_semi").limit(1).isEmpty();
   }
 
   /** Audits, then commits quarantine and table; when a fail expectation broke, records and throws. */
@@ -192,9 +224,16 @@ public final class QualityGate {
   /**
    * The rows a {@link #writeAuditPublish} replaces: those of the table matching {@code condition}
    * (on its columns, e.g. a date range), and those of the quarantine table matching
-   * {@code quarantineCondition} (on its columns: the rejected rows' payload).
+   * {@code quarantineCondition} (on its columns: the rejected rows' payload). {@code judged}: the
+   * table's published version whose accepted audit judged the candidate rows outside the slice
+   * (null: not known), so that a {@code unique} rule it passed is judged over the slice's rows
+   * and whether the rows kept hold their values, not over the whole candidate.
    */
-  public record Slice(String condition, String quarantineCondition) {}
+  public record Slice(String condition, String quarantineCondition, Long judged) {
+    public Slice(String condition, String quarantineCondition) {
+      this(condition, quarantineCondition, null);
+    }
+  }
 
   /**
    * How the candidate's and the table's files are laid out: clustered by {@code clusterBy} (null: as
@@ -218,8 +257,9 @@ public final class QualityGate {
    * {@code rejected} hold the slice's rows only. The candidate and then the table replace only the
    * slice's rows (Delta's replaceWhere, one commit each); the quarantine table keeps its rows outside
    * the slice. Row rules are judged over the slice's rows, dataset and history rules over the whole
-   * candidate version. Only right when the candidates table held what {@code table} shows (the
-   * caller checks).
+   * candidate version (a {@code unique} rule over the slice's rows when the slice names the version
+   * whose audit judged the rest, see {@link Slice}). Only right when the candidates table held what
+   * {@code table} shows (the caller checks).
    *
    * <p>With a {@code layout} clustered by a column, the candidate's and the table's files are
    * clustered by it ({@link Lakehouse.Write#clusteredBy}), e.g. a feature table by its event date, so
@@ -242,7 +282,11 @@ public final class QualityGate {
         (slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition())).clusteredBy(layout.clusterBy()).statsOn(layout.statsOn());
     long cv = lakehouse.write(valid, candidates, replace, lineage);
     Dataset<Row> candidate = lakehouse.read(candidates, cv);
-    Verdict verdict = audit(table, annotated, candidate, rules);
+    Derived derived =
+        slice == null || slice.judged() == null
+            ? null
+            : new Derived(slice.judged(), candidate.filter(slice.condition()), candidate.filter("NOT coalesce((" + slice.condition() + "), false)"), null);
+    Verdict verdict = audit(table, annotated, candidate, rules, derived);
     if (verdict.blocked()) {
       ledger.record(runId, table, sourceVersion, cv, null, verdict.outcomes(), verdict.metrics());
       throw QualityErrors.blocked(
