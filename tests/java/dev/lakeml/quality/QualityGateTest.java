@@ -274,6 +274,9 @@ class QualityGateTest {
       ledger.record("r" + i, T, i, (long) i, i == 2 ? null : (long) i, List.of(), Map.of("row_count", 100.0 + i));
       clock.advance(Duration.ofDays(1));
     }
+    long young = lh.latestVersion(QualityLedger.TABLE);
+    assertEquals(0, ledger.retain(Duration.ofDays(90), 2), "every row is younger than 90 days");
+    assertEquals(young, lh.latestVersion(QualityLedger.TABLE), "nothing dropped, nothing committed");
     clock.advance(Duration.ofDays(100));
     assertEquals(2, ledger.retain(Duration.ofDays(90), 2), "r0 (old, accepted but not among the newest 2) and r2 (old, failed)");
     assertEquals(List.of(103.0, 101.0), ledger.acceptedHistory(T, "row_count", 5));

@@ -191,6 +191,9 @@ public final class QualityLedger {
     long version = lakehouse.latestVersion(TABLE);
     Dataset<Row> all = lakehouse.read(TABLE, version);
     Timestamp cutoff = Timestamp.from(clock.instant().minus(maxAge));
+    if (all.filter(org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.coalesce(col("checked_at").geq(lit(cutoff)), lit(false)))).isEmpty()) {
+      return 0; // every row is young enough to stay (a null checked_at is not): the baselines need no ranking
+    }
     Dataset<Row> acceptedRank =
         all.filter(col("accepted"))
             .select("table_name", "run_id", "checked_at")
