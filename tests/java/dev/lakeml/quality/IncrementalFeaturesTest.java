@@ -65,6 +65,16 @@ class IncrementalFeaturesTest {
       for (TableId t : List.of(GOLD, CANDIDATES)) {
         assertEquals("id,event_date", lh.spark().sql("SHOW TBLPROPERTIES delta.`" + lh.path(t) + "` ('" + Lakehouse.STATS_COLUMNS + "')").first().getString(1), t.toString());
       }
+      // Silver for its key and its dates and timestamps; its quarantine and the dimensions as Delta does.
+      assertEquals(
+          "id,dep_time_local,dep_time_utc,flight_date",
+          lh.spark().sql("SHOW TBLPROPERTIES delta.`" + lh.path(SILVER) + "` ('" + Lakehouse.STATS_COLUMNS + "')").first().getString(1));
+      for (String other : List.of("silver.flights_quarantine", "silver.airports")) {
+        String value = lh.spark().sql("SHOW TBLPROPERTIES delta.`" + lh.path(TableId.parse(other)) + "` ('" + Lakehouse.STATS_COLUMNS + "')").first().getString(1);
+        assertTrue(value.contains("does not have"), other + ": " + value);
+      }
+      List<String> stats = lh.spark().read().json(lh.path(SILVER) + "/_delta_log/*.json").where("add.stats IS NOT NULL").select("add.stats").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+      assertTrue(!stats.isEmpty() && stats.stream().allMatch(x -> x.contains("\"dep_time_utc\"") && !x.contains("_page_sha256")), stats.toString());
 
       String at = "2001-02-02 00:00:00";
       pull(

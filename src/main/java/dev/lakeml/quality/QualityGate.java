@@ -179,13 +179,20 @@ public final class QualityGate {
   /** Audits, then commits quarantine and table; when a fail expectation broke, records and throws. */
   public Committed commit(
       TableId table, TableId quarantine, Dataset<Row> annotated, Dataset<Row> valid, Dataset<Row> rejected, List<CheckSpec> rules, long sourceVersion, Map<String, Object> lineage) {
+    return commit(table, quarantine, annotated, valid, rejected, rules, sourceVersion, lineage, Layout.AS_WRITTEN);
+  }
+
+  /** {@link #commit(TableId, TableId, Dataset, Dataset, Dataset, List, long, Map)}, the table's files laid out as {@code layout} says. */
+  public Committed commit(
+      TableId table, TableId quarantine, Dataset<Row> annotated, Dataset<Row> valid, Dataset<Row> rejected, List<CheckSpec> rules, long sourceVersion,
+      Map<String, Object> lineage, Layout layout) {
     Verdict verdict = audit(table, annotated, valid, rules);
     if (verdict.blocked()) {
       ledger.record(runId, table, sourceVersion, null, null, verdict.outcomes(), verdict.metrics());
       throw QualityErrors.blocked(table, verdict.outcomes(), readersSee(table));
     }
     long qv = lakehouse.write(rejected.withColumn("run_id", lit(runId)), quarantine, Lakehouse.Write.overwrite(), lineage);
-    long v = lakehouse.write(valid, table, Lakehouse.Write.overwrite(), lineage);
+    long v = lakehouse.write(valid, table, Lakehouse.Write.overwrite().clusteredBy(layout.clusterBy()).statsOn(layout.statsOn()), lineage);
     ledger.record(runId, table, sourceVersion, v, v, verdict.outcomes(), verdict.metrics());
     return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, rejected.count(), v, verdict);
   }
