@@ -154,9 +154,9 @@ public final class QualityGate {
     long n = added.metrics().get("row_count").longValue();
     Map<String, CheckSpec> byName = new LinkedHashMap<>();
     provable.forEach(r -> byName.put(r.name(), r));
+    boolean byKey = derived.kept() == null; // then every provable rule is on the key
     for (CheckOutcome o : added.outcomes()) {
       List<String> columns = byName.get(o.check()).columns();
-      boolean byKey = derived.kept() == null; // then the rule is on the key: see provable
       if (o.passed() && (byKey || noneShared(derived.kept(), derived.added(), columns))) {
         String how =
             byKey

@@ -191,8 +191,10 @@ public final class QualityLedger {
     long version = lakehouse.latestVersion(TABLE);
     Dataset<Row> all = lakehouse.read(TABLE, version);
     Timestamp cutoff = Timestamp.from(clock.instant().minus(maxAge));
-    if (all.filter(org.apache.spark.sql.functions.not(org.apache.spark.sql.functions.coalesce(col("checked_at").geq(lit(cutoff)), lit(false)))).isEmpty()) {
-      return 0; // every row is young enough to stay (a null checked_at is not): the baselines need no ranking
+    // Young enough to stay by age alone (a null checked_at is not, as the filter below drops it).
+    org.apache.spark.sql.Column young = org.apache.spark.sql.functions.coalesce(col("checked_at").geq(lit(cutoff)), lit(false));
+    if (all.filter(org.apache.spark.sql.functions.not(young)).isEmpty()) {
+      return 0; // nothing is old: the baselines need no ranking
     }
     Dataset<Row> acceptedRank =
         all.filter(col("accepted"))
@@ -203,7 +205,7 @@ public final class QualityLedger {
             .select(col("table_name").as("_t"), col("run_id").as("_r"), lit(true).as("_keep"));
     Dataset<Row> kept =
         all.join(acceptedRank, col("table_name").equalTo(col("_t")).and(col("run_id").equalTo(col("_r"))), "left")
-            .filter(col("checked_at").geq(lit(cutoff)).or(col("_keep").isNotNull()))
+            .filter(young.or(col("_keep").isNotNull()))
             .drop("_t", "_r", "_keep");
     long dropped = all.count() - kept.count();
     if (dropped > 0) {
