@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,7 +44,8 @@ class IngestKillTest {
   static final String BRONZE_ROWS =
       "SELECT regexp_extract(source_file, '([^/]+/[^/]+)$', 1) AS file, record_index, record_id, payload, corrupt_reason FROM %s";
 
-  @TempDir Path tmp;
+  // A failed run keeps its folder (the wreck) to inspect; a passed one is cleaned up.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp;
 
   @Test
   void killedAnywhereThenRerunEqualsAnUninterruptedRun() throws Exception {
@@ -77,7 +79,7 @@ class IngestKillTest {
       // 5. The rerun that finishes.
       Process last = start(project, root, null);
       assertTrue(last.waitFor(240, TimeUnit.SECONDS), "the last rerun finishes");
-      assertEquals(0, last.exitValue(), output(last));
+      assertEquals(0, last.exitValue(), "the last rerun (the wreck is kept at " + root + "):\n" + output(last));
 
       Lakehouse recovered = new Lakehouse(reference.spark(), root.toString());
       String table = "delta.`" + recovered.path(IngestFixtures.context(recovered, PipelineSpec.load(project, "killtest"), java.util.Map.of(), new java.io.ByteArrayOutputStream()).bronze()) + "`";

@@ -27,6 +27,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -54,7 +55,8 @@ class CrashSafetyTest {
   static final Pattern STARTED = Pattern.compile("(?m)^\\[(\\w+)\\s*\\] started$");
   static final Pattern SUCCEEDED = Pattern.compile("(?m)^\\[(\\w+)\\s*\\] (?:succeeded|skipped) in ([0-9.]+)s");
 
-  @TempDir Path tmp;
+  // A failed run keeps its folder (the wreck) to inspect; a passed one is cleaned up.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path tmp;
 
   @Test
   void killedAtRandomPointsInEveryStageThenRerunEqualsAnUninterruptedRun() throws Exception {
@@ -126,7 +128,7 @@ class CrashSafetyTest {
     }
     // 3. The run that finishes.
     ChildLakeml last = ChildLakeml.start(project, logs, Map.of(), "run", "--pipeline", "crash", "--root", root.toString());
-    assertEquals(0, last.await(600), "the rerun after " + kills + " kills:\n" + last.output());
+    assertEquals(0, last.await(600), "the rerun after " + kills + " kills (the wreck is kept at " + root + "):\n" + last.output());
     processes++;
     int landed = killedIn.values().stream().mapToInt(Integer::intValue).sum();
 

@@ -417,6 +417,47 @@ public final class Lakehouse {
     return whole && readable[0] ? Optional.of(new FilesChanged(new ArrayList<>(added), new ArrayList<>(removed))) : Optional.empty();
   }
 
+  /** The commit of an idempotent write ({@link Write#idempotent}) and the rows it added (-1 when its metrics do not say). */
+  public record IdempotentCommit(long version, long rowsAdded) {}
+
+  /**
+   * The commit after version {@code after} of {@code table} that holds Delta's transaction record
+   * {@code (appId, txnVersion)}: Delta's own record of which commit an idempotent write made, whatever
+   * commits (e.g. a docs commit) came after it. Empty when no commit after {@code after} holds it:
+   * Delta skipped the write as already committed, or the log after {@code after} was cleaned up.
+   */
+  public Optional<IdempotentCommit> idempotentCommit(TableId table, String appId, long txnVersion, long after) {
+    requireExists(table);
+    IdempotentCommit[] found = {null};
+    eachCommit(org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table)), after, latestVersion(table), (version, actions) -> {
+      boolean ours = false;
+      long rows = -1;
+      for (org.apache.spark.sql.delta.actions.Action a : actions) {
+        if (a instanceof org.apache.spark.sql.delta.actions.SetTransaction t) {
+          ours |= t.appId().equals(appId) && t.version() == txnVersion;
+        } else if (a instanceof org.apache.spark.sql.delta.actions.CommitInfo ci && ci.operationMetrics().isDefined()) {
+          rows = ci.operationMetrics().get().get("numOutputRows").map(Long::parseLong).getOrElse(() -> -1L);
+        }
+      }
+      if (ours) {
+        found[0] = new IdempotentCommit(version, rows);
+      }
+      return !ours;
+    });
+    return Optional.ofNullable(found[0]);
+  }
+
+  /**
+   * The newest transaction version Delta recorded for idempotent writer {@code appId} in
+   * {@code table}'s current snapshot, or -1 when none.
+   */
+  public long txnVersion(TableId table, String appId) {
+    requireExists(table);
+    Object v = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(table)).update(false, scala.Option.empty(), scala.Option.empty())
+        .transactions().get(appId).getOrElse(() -> -1L);
+    return ((Number) v).longValue();
+  }
+
   /** One commit as {@link #commitsAfter} reads it: whether it changed rows, its lineage, when it was made. */
   public record Commit(long version, boolean dataChange, Map<String, Object> info, java.time.Instant at) {}
 

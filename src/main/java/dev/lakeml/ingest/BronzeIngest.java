@@ -5,10 +5,10 @@ import static org.apache.spark.sql.functions.col;
 import dev.lakeml.LakemlException;
 import dev.lakeml.delta.Lakehouse;
 import dev.lakeml.delta.TableId;
-import io.delta.tables.DeltaTable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -193,9 +193,19 @@ public final class BronzeIngest {
     info.put("reconciliation", Map.of("pages", (long) facts.size(), "records_read", read, "written", written,
         "rescued", rescued, "quarantined_pages", qPages, "quarantined_records", qRecords));
     long before = lakehouse.versionOrMissing(bronze);
-    long version = lakehouse.write(toWrite, bronze, Lakehouse.Write.append().idempotent(appId, batchId), info);
-    boolean replayed = version == before; // committed before a crash: Delta skipped it
-    long committed = replayed ? rows : committedRows(bronze, version);
+    lakehouse.write(toWrite, bronze, Lakehouse.Write.append().idempotent(appId, batchId), info);
+    // Which commit holds the batch is read from Delta's own transaction record, not from the newest
+    // version: a docs commit may follow the data's, and a batch committed before a crash is skipped.
+    Optional<Lakehouse.IdempotentCommit> made = lakehouse.idempotentCommit(bronze, appId, batchId, before);
+    boolean replayed = made.isEmpty(); // committed before a crash: Delta skipped it
+    if (replayed && lakehouse.txnVersion(bronze, appId) < batchId) {
+      throw new LakemlException("Cannot ingest " + req.sourceName() + ": the write of batch " + batchId + " to " + bronze
+          + " made no commit, and bronze holds no earlier commit of it (Delta transaction " + appId + " is at "
+          + lakehouse.txnVersion(bronze, appId) + "). Nothing of the batch was lost: its pages stay in the landing folder;"
+          + " check ./scripts/lakeml history " + bronze + " and rerun ingest.");
+    }
+    long version = made.map(Lakehouse.IdempotentCommit::version).orElse(before);
+    long committed = made.map(Lakehouse.IdempotentCommit::rowsAdded).orElse(rows);
     PausePoints.reach("bronze-committed");
     IngestReconciliation account =
         new IngestReconciliation(req.runId(), req.sourceName(), batchId, version, replayed, facts.size(), read,
@@ -213,16 +223,6 @@ public final class BronzeIngest {
       counts[1] += rescued + qPages;
       versions.add(version);
     }
-  }
-
-  private long committedRows(TableId bronze, long version) {
-    Row h =
-        DeltaTable.forPath(lakehouse.spark(), lakehouse.path(bronze))
-            .history(5)
-            .where(col("version").equalTo(version))
-            .select(col("operationMetrics").getItem("numOutputRows"))
-            .first();
-    return h == null || h.isNullAt(0) ? -1 : Long.parseLong(h.getString(0));
   }
 
   /** The window (day folder) a landing file belongs to: its parent folder's name. */
