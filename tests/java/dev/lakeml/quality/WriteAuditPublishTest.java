@@ -77,6 +77,16 @@ class WriteAuditPublishTest {
     Map<String, Object> lineage = lh.lastCommitInfo(GOLD, "candidate_version").orElseThrow();
     assertEquals(2, ((Number) lineage.get("candidate_version")).intValue());
     assertEquals("gold.features_candidates", lineage.get("candidate_table"));
+    // Published as a copy of the audited candidate's files (a deep clone), not written again row by row.
+    assertEquals(lh.read(CANDIDATES, 2).inputFiles().length, lh.read(GOLD).inputFiles().length);
+    for (String f : lh.read(GOLD).inputFiles()) {
+      assertTrue(f.contains("/part-copy-") && f.contains("/features/"), f);
+    }
+    assertEquals(sorted(lh.read(CANDIDATES, 2)), sorted(lh.read(GOLD)));
+  }
+
+  static List<Row> sorted(Dataset<Row> d) {
+    return d.orderBy("id").collectAsList();
   }
 
   /** Rows {@code first}.. of one day: is_late alternates; late_rate is missing (quarantined) for ids divisible by 5. */

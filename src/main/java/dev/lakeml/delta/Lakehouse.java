@@ -417,6 +417,106 @@ public final class Lakehouse {
     return whole && readable[0] ? Optional.of(new FilesChanged(new ArrayList<>(added), new ArrayList<>(removed))) : Optional.empty();
   }
 
+  /**
+   * Replaces every row of {@code to} with version {@code version} of {@code from}, in one commit, by
+   * copying that version's data files into {@code to}'s folder and committing them with the
+   * statistics {@code from} keeps for them: what Delta's {@code DEEP CLONE} does, which open-source
+   * Delta lacks. No file is read or written row by row, and {@code to} owns its copies (a
+   * {@code VACUUM} of {@code from} cannot break it, as it would a shallow clone).
+   *
+   * <p>Empty, with nothing committed, when the two tables do not share a layout the copies can keep:
+   * {@code to} missing, a different schema (column comments aside), partitions, column mapping,
+   * row tracking, deletion vectors or other statistics settings; the caller then writes the rows.
+   */
+  public Optional<Long> copyVersion(TableId from, long version, TableId to, Map<String, ?> commitInfo) {
+    if (!exists(to)) {
+      return Optional.empty();
+    }
+    var source = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(from)).getSnapshotAt(version, scala.Option.empty(), scala.Option.empty());
+    var target = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(to));
+    if (!sameLayout(source.metadata(), target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())) {
+      return Optional.empty();
+    }
+    List<org.apache.spark.sql.delta.actions.AddFile> files = source.allFiles().collectAsList();
+    if (files.stream().anyMatch(f -> f.deletionVector() != null)) {
+      return Optional.empty();
+    }
+    long[] committed = {-1};
+    commitWithRetry(() -> committed[0] = commitCopies(files, path(from), target, commitInfo), to, false);
+    return Optional.of(committed[0]);
+  }
+
+  private static final List<String> LAYOUT_PROPERTIES =
+      List.of("delta.columnMapping.mode", "delta.enableRowTracking", "delta.enableDeletionVectors", "delta.dataSkippingStatsColumns", "delta.dataSkippingNumIndexedCols");
+
+  private static boolean sameLayout(org.apache.spark.sql.delta.actions.Metadata a, org.apache.spark.sql.delta.actions.Metadata b) {
+    if (!a.partitionColumns().isEmpty() || !b.partitionColumns().isEmpty() || !withoutComments(a.schema()).equals(withoutComments(b.schema()))) {
+      return false;
+    }
+    for (String p : LAYOUT_PROPERTIES) {
+      if (!a.configuration().get(p).equals(b.configuration().get(p))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static org.apache.spark.sql.types.StructType withoutComments(org.apache.spark.sql.types.StructType schema) {
+    var plain = new org.apache.spark.sql.types.StructType();
+    for (var f : schema.fields()) {
+      plain = plain.add(f.name(), f.dataType(), f.nullable());
+    }
+    return plain;
+  }
+
+  /** Copies {@code files} of the table at {@code fromPath} into {@code target}'s folder and commits them in place of its rows. */
+  private long commitCopies(List<org.apache.spark.sql.delta.actions.AddFile> files, String fromPath, org.apache.spark.sql.delta.DeltaLog target, Map<String, ?> commitInfo) {
+    var conf = spark.sparkContext().hadoopConfiguration();
+    var txn = target.startTransaction();
+    List<org.apache.spark.sql.delta.actions.Action> actions = new ArrayList<>();
+    long removedBytes = 0, rows = 0, bytes = 0;
+    for (org.apache.spark.sql.delta.actions.AddFile f : scala.collection.JavaConverters.seqAsJavaList(txn.filterFiles())) {
+      actions.add(f.remove());
+      removedBytes += f.size();
+    }
+    int removed = actions.size();
+    try {
+      Path dir = new Path(target.dataPath().toString());
+      FileSystem toFs = dir.getFileSystem(conf);
+      for (org.apache.spark.sql.delta.actions.AddFile f : files) {
+        Path src = new Path(new Path(fromPath), new Path(new java.net.URI(f.path())));
+        String name = src.getName();
+        Path dst = new Path(dir, "part-copy-" + java.util.UUID.randomUUID() + name.substring(Math.max(0, name.indexOf('.'))));
+        if (!org.apache.hadoop.fs.FileUtil.copy(src.getFileSystem(conf), src, toFs, dst, false, false, conf)) {
+          throw new IOException("the copy of " + src + " to " + dst + " failed");
+        }
+        var add = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(f.json()).get("add");
+        add.put("path", dst.getName());
+        add.put("modificationTime", toFs.getFileStatus(dst).getModificationTime());
+        add.put("dataChange", true);
+        add.remove(List.of("tags", "baseRowId", "defaultRowCommitVersion"));
+        rows += f.numLogicalRecords().isDefined() ? ((Number) f.numLogicalRecords().get()).longValue() : 0;
+        bytes += f.size();
+        actions.add(org.apache.spark.sql.delta.actions.Action$.MODULE$.fromJson(JSON.writeValueAsString(JSON.createObjectNode().set("add", add))));
+      }
+    } catch (IOException | java.net.URISyntaxException e) {
+      throw new LakemlException("Cannot copy the data files of " + fromPath + " into " + target.dataPath() + ": " + e.getMessage()
+          + ". Nothing was committed; the copies made so far are unreferenced files a VACUUM removes. Rerun the command.", e);
+    }
+    // The commit's operationMetrics (DESCRIBE HISTORY), as a WRITE reports them.
+    Map<String, Long> metrics = Map.of("numFiles", (long) files.size(), "numOutputRows", rows, "numOutputBytes", bytes, "numRemovedFiles", (long) removed, "numRemovedBytes", removedBytes);
+    scala.collection.immutable.Map<String, org.apache.spark.sql.execution.metric.SQLMetric> sql = new scala.collection.immutable.HashMap<>();
+    for (Map.Entry<String, Long> e : metrics.entrySet()) {
+      var m = org.apache.spark.sql.execution.metric.SQLMetrics.createMetric(spark.sparkContext(), e.getKey());
+      m.set(e.getValue());
+      sql = sql.$plus(new scala.Tuple2<>(e.getKey(), m));
+    }
+    txn.registerSQLMetrics(spark, sql);
+    return txn.commit(
+        scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(),
+        new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Overwrite, scala.Option.empty(), scala.Option.empty(), scala.Option.apply(toJson(commitInfo))));
+  }
+
   /** The commit of an idempotent write ({@link Write#idempotent}) and the rows it added (-1 when its metrics do not say). */
   public record IdempotentCommit(long version, long rowsAdded) {}
 

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -307,7 +308,11 @@ public final class QualityGate {
       rejects = lakehouse.read(quarantine, lakehouse.latestVersion(quarantine)).filter("NOT coalesce((" + slice.quarantineCondition() + "), false)").unionByName(rejects);
     }
     long qv = lakehouse.write(rejects, quarantine, Lakehouse.Write.overwrite(), lineage);
-    long v = lakehouse.write(slice == null ? candidate : candidate.filter(slice.condition()), table, replace, published);
+    // A whole candidate is published as a copy of its files (no row is read again), a slice by
+    // Delta's replaceWhere; a table whose layout differs from the candidate's is written.
+    long v =
+        (slice == null ? lakehouse.copyVersion(candidates, cv, table, published) : Optional.<Long>empty())
+            .orElseGet(() -> lakehouse.write(slice == null ? candidate : candidate.filter(slice.condition()), table, replace, published));
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
     long quarantined = slice == null ? rejected.count() : lakehouse.read(quarantine, qv).count();
     return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, quarantined, cv, verdict);

@@ -1,0 +1,87 @@
+package dev.lakeml.delta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lakeml.TestSpark;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Lakehouse#copyVersion}: a table's rows replaced by a version of another, by copying that
+ * version's files (a deep clone): the same rows, the target's own files and docs, the commit's
+ * lineage and metrics; refused, with nothing committed, when the layouts differ.
+ */
+class CopyVersionTest {
+  static final TableId FROM = TableId.of(Layer.GOLD, "copy_from_test");
+  static final TableId TO = TableId.of(Layer.GOLD, "copy_to_test");
+  static final Lakehouse.Write LAYOUT = Lakehouse.Write.overwrite().clusteredBy("day", 40).statsOn(List.of("id", "day"));
+
+  static Dataset<Row> rows(Lakehouse lh, long from, long to) {
+    return lh.spark().range(from, to, 1, 2).selectExpr("id", "date_add(DATE'2001-01-01', CAST(id % 30 AS INT)) AS day", "CAST(id * 3 AS STRING) AS v");
+  }
+
+  static List<Row> sorted(Dataset<Row> d) {
+    return d.orderBy("id").collectAsList();
+  }
+
+  @Test
+  void theTargetHoldsTheVersionsRowsInItsOwnFilesAndSurvivesAVacuumOfTheSource() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    lh.write(rows(lh, 0, 50), TO, LAYOUT, Map.of("run_id", "old"));
+    lh.spark().sql("ALTER TABLE delta.`" + lh.path(TO) + "` ALTER COLUMN v COMMENT 'the value'");
+    long copied = lh.write(rows(lh, 100, 300), FROM, LAYOUT, Map.of("run_id", "candidate"));
+    lh.write(rows(lh, 900, 950), FROM, LAYOUT, Map.of("run_id", "newer")); // the version copied is not the newest
+
+    long v = lh.copyVersion(FROM, copied, TO, Map.of("run_id", "publish", "candidate_version", copied)).orElseThrow();
+
+    assertEquals(lh.latestVersion(TO), v);
+    List<Row> expected = sorted(lh.read(FROM, copied));
+    assertEquals(200, expected.size());
+    assertEquals(expected, sorted(lh.read(TO)));
+    for (String f : lh.read(TO).inputFiles()) {
+      assertTrue(f.contains("/copy_to_test/"), "a file of its own: " + f);
+    }
+    Row h = lh.history(TO).filter("version = " + v).first();
+    assertEquals("WRITE", h.getAs("operation"));
+    Map<String, String> metrics = h.getJavaMap(h.fieldIndex("operationMetrics"));
+    assertEquals("200", metrics.get("numOutputRows"), metrics.toString());
+    assertEquals("publish", lh.lastCommitInfo(TO, "candidate_version").orElseThrow().get("run_id"));
+    assertEquals("the value", lh.read(TO).schema().apply("v").getComment().get(), "the target's docs stay");
+    assertEquals(expected.subList(0, 1), lh.read(TO).filter("id = 100").collectAsList(), "statistics let a filter find the row");
+    assertEquals(sorted(rows(lh, 0, 50)), sorted(lh.read(TO, v - 1)), "the old version is still there");
+
+    // The source overwritten and vacuumed to nothing: the copies are the target's own.
+    lh.write(rows(lh, 0, 1), FROM, LAYOUT, Map.of("run_id", "later"));
+    String check = "spark.databricks.delta.retentionDurationCheck.enabled";
+    lh.spark().conf().set(check, "false");
+    try {
+      lh.spark().sql("VACUUM delta.`" + lh.path(FROM) + "` RETAIN 0 HOURS");
+    } finally {
+      lh.spark().conf().unset(check);
+    }
+    assertEquals(expected, sorted(lh.read(TO)));
+  }
+
+  @Test
+  void aDifferentLayoutOrAMissingTargetIsRefusedWithNothingCommitted() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    long copied = lh.write(rows(lh, 0, 20), FROM, LAYOUT, Map.of());
+    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, TO, Map.of()), "no target yet");
+
+    lh.write(rows(lh, 0, 20).withColumn("extra", org.apache.spark.sql.functions.lit(1)), TO, LAYOUT, Map.of());
+    long before = lh.latestVersion(TO);
+    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, TO, Map.of()), "another schema");
+    assertEquals(before, lh.latestVersion(TO));
+
+    TableId other = TableId.of(Layer.GOLD, "copy_other_stats_test");
+    lh.write(rows(lh, 0, 20), other, Lakehouse.Write.overwrite().statsOn(List.of("id")), Map.of());
+    long otherBefore = lh.latestVersion(other);
+    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, other, Map.of()), "other statistics columns");
+    assertEquals(otherBefore, lh.latestVersion(other));
+  }
+}
