@@ -127,6 +127,31 @@ class WriteAuditPublishTest {
     assertEquals(0, lh.read(GOLD).exceptAll(lh.read(CANDIDATES)).count() + lh.read(CANDIDATES).exceptAll(lh.read(GOLD)).count(), "gold shows the candidate");
     Row commit = lh.history(GOLD).orderBy(org.apache.spark.sql.functions.col("version").desc()).first();
     assertEquals("6", commit.<scala.collection.Map<String, String>>getAs("operationMetrics").get("numOutputRows").get(), "only the slice's rows were written");
+
+    // A new day that rejects nothing, where the quarantine holds nothing: the quarantine is left as it is.
+    long qBefore = lh.latestVersion(QUARANTINE);
+    QualityGate.Committed clean = sliceOf(lh, "clean", day(51, 55, "2001-01-04"), "= DATE'2001-01-04'");
+    assertEquals(qBefore, clean.quarantineVersion());
+    assertEquals(qBefore, lh.latestVersion(QUARANTINE), "no commit");
+    assertEquals(5, clean.quarantined());
+    // Days 2 and 3 again, now clean: their held rejects leave the quarantine.
+    QualityGate.Committed fixed = sliceOf(lh, "fixed", day(11, 15, "2001-01-02"), range);
+    assertTrue(fixed.quarantineVersion() > qBefore);
+    assertEquals(List.of(0L, 5L, 95L), ids(lh.read(QUARANTINE), "CAST(record_key AS BIGINT)"));
+  }
+
+  QualityGate.Committed sliceOf(Lakehouse lh, String runId, Dataset<Row> rows, String range) {
+    Dataset<Row> annotated = RowRules.annotate(rows, RULES, Map.of()).persist();
+    try {
+      return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
+          .writeAuditPublish(
+              GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 9,
+              Map.of("source_version", 9, "run_id", runId),
+              new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range),
+              new QualityGate.Layout("event_date", List.of()));
+    } finally {
+      annotated.unpersist();
+    }
   }
 
   static final List<CheckSpec> UNIQUE_RULES =

@@ -304,10 +304,18 @@ public final class QualityGate {
     published.put("candidate_table", candidates.toString());
     published.put("candidate_version", cv);
     Dataset<Row> rejects = rejected.withColumn("run_id", lit(runId));
-    if (slice != null) {
-      rejects = lakehouse.read(quarantine, lakehouse.latestVersion(quarantine)).filter("NOT coalesce((" + slice.quarantineCondition() + "), false)").unionByName(rejects);
+    long qv;
+    if (slice == null) {
+      qv = lakehouse.write(rejects, quarantine, Lakehouse.Write.overwrite(), lineage);
+    } else {
+      qv = lakehouse.latestVersion(quarantine);
+      Dataset<Row> held = lakehouse.read(quarantine, qv);
+      // A slice that rejects nothing where the quarantine holds nothing leaves it as it is: the
+      // overwrite would write the same rows (a clean day's case).
+      if (!rejected.isEmpty() || !held.filter("coalesce((" + slice.quarantineCondition() + "), false)").isEmpty()) {
+        qv = lakehouse.write(held.filter("NOT coalesce((" + slice.quarantineCondition() + "), false)").unionByName(rejects), quarantine, Lakehouse.Write.overwrite(), lineage);
+      }
     }
-    long qv = lakehouse.write(rejects, quarantine, Lakehouse.Write.overwrite(), lineage);
     // A whole candidate is published as a copy of its files (no row is read again), a slice by
     // Delta's replaceWhere; a table whose layout differs from the candidate's is written.
     long v =
