@@ -130,28 +130,14 @@ class WriteAuditPublishTest {
 
     // A new day that rejects nothing, where the quarantine holds nothing: the quarantine is left as it is.
     long qBefore = lh.latestVersion(QUARANTINE);
-    QualityGate.Committed clean = sliceOf(lh, "clean", day(51, 55, "2001-01-04"), "= DATE'2001-01-04'");
+    QualityGate.Committed clean = slice(lh, "clean", day(51, 55, "2001-01-04"), "= DATE'2001-01-04'", null, RULES);
     assertEquals(qBefore, clean.quarantineVersion());
     assertEquals(qBefore, lh.latestVersion(QUARANTINE), "no commit");
     assertEquals(5, clean.quarantined());
     // Days 2 and 3 again, now clean: their held rejects leave the quarantine.
-    QualityGate.Committed fixed = sliceOf(lh, "fixed", day(11, 15, "2001-01-02"), range);
+    QualityGate.Committed fixed = slice(lh, "fixed", day(11, 15, "2001-01-02"), range, null, RULES);
     assertTrue(fixed.quarantineVersion() > qBefore);
     assertEquals(List.of(0L, 5L, 95L), ids(lh.read(QUARANTINE), "CAST(record_key AS BIGINT)"));
-  }
-
-  QualityGate.Committed sliceOf(Lakehouse lh, String runId, Dataset<Row> rows, String range) {
-    Dataset<Row> annotated = RowRules.annotate(rows, RULES, Map.of()).persist();
-    try {
-      return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
-          .writeAuditPublish(
-              GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 9,
-              Map.of("source_version", 9, "run_id", runId),
-              new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range),
-              new QualityGate.Layout("event_date", List.of()));
-    } finally {
-      annotated.unpersist();
-    }
   }
 
   static final List<CheckSpec> UNIQUE_RULES =
@@ -161,11 +147,16 @@ class WriteAuditPublishTest {
           new CheckSpec("unique_pair", CheckSpec.Rule.UNIQUE, CheckSpec.Action.WARN, List.of("id", "late_rate"), null, null, List.of(), null, null, null, null, null, 5));
 
   QualityGate.Committed slice(Lakehouse lh, String runId, Dataset<Row> rows, String range, Long judged) {
-    Dataset<Row> annotated = RowRules.annotate(rows, UNIQUE_RULES, Map.of()).persist();
+    return slice(lh, runId, rows, range, judged, UNIQUE_RULES);
+  }
+
+  /** One features-like publish of {@code rows} under {@code rules}: of the days {@code range} selects, or whole when null. */
+  QualityGate.Committed slice(Lakehouse lh, String runId, Dataset<Row> rows, String range, Long judged, List<CheckSpec> rules) {
+    Dataset<Row> annotated = RowRules.annotate(rows, rules, Map.of()).persist();
     try {
       return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
           .writeAuditPublish(
-              GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), UNIQUE_RULES, 8,
+              GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), rules, 8,
               Map.of("source_version", 8, "run_id", runId),
               range == null ? null : new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range, judged),
               new QualityGate.Layout("event_date", List.of()));
