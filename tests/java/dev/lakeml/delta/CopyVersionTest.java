@@ -52,7 +52,12 @@ class CopyVersionTest {
     assertEquals("200", metrics.get("numOutputRows"), metrics.toString());
     assertEquals("publish", lh.lastCommitInfo(TO, "candidate_version").orElseThrow().get("run_id"));
     assertEquals("the value", lh.read(TO).schema().apply("v").getComment().get(), "the target's docs stay");
-    assertEquals(expected.subList(0, 1), lh.read(TO).filter("id = 100").collectAsList(), "statistics let a filter find the row");
+    List<Row> adds = lh.spark().read().json(lh.path(TO) + "/_delta_log/" + String.format("%020d", v) + ".json").where("add IS NOT NULL").select("add.path", "add.stats").collectAsList();
+    assertEquals(String.valueOf(adds.size()), metrics.get("numFiles"));
+    for (Row a : adds) {
+      assertTrue(a.getString(0).startsWith("part-copy-") && a.getString(1).contains("\"numRecords\"") && a.getString(1).contains("\"minValues\""), a.toString());
+    }
+    assertEquals(expected.subList(0, 1), lh.read(TO).filter("id = 100").collectAsList());
     assertEquals(sorted(rows(lh, 0, 50)), sorted(lh.read(TO, v - 1)), "the old version is still there");
 
     // The source overwritten and vacuumed to nothing: the copies are the target's own.
@@ -77,6 +82,19 @@ class CopyVersionTest {
     long before = lh.latestVersion(TO);
     assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, TO, Map.of()), "another schema");
     assertEquals(before, lh.latestVersion(TO));
+
+    List<String> changes = List.of(
+        "ADD CONSTRAINT small CHECK (id < 1000)", // a write would check it
+        "SET TBLPROPERTIES ('delta.columnMapping.mode' = 'name', 'delta.minReaderVersion' = '2', 'delta.minWriterVersion' = '5')");
+    for (int i = 0; i < changes.size(); i++) {
+      String change = changes.get(i);
+      TableId t = TableId.of(Layer.GOLD, "copy_refused_" + i + "_test");
+      lh.write(rows(lh, 0, 20), t, LAYOUT, Map.of());
+      lh.spark().sql("ALTER TABLE delta.`" + lh.path(t) + "` " + change);
+      long v = lh.latestVersion(t);
+      assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, t, Map.of()), change);
+      assertEquals(v, lh.latestVersion(t), change);
+    }
 
     TableId other = TableId.of(Layer.GOLD, "copy_other_stats_test");
     lh.write(rows(lh, 0, 20), other, Lakehouse.Write.overwrite().statsOn(List.of("id")), Map.of());

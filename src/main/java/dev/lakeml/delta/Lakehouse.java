@@ -424,9 +424,11 @@ public final class Lakehouse {
    * Delta lacks. No file is read or written row by row, and {@code to} owns its copies (a
    * {@code VACUUM} of {@code from} cannot break it, as it would a shallow clone).
    *
-   * <p>Empty, with nothing committed, when the two tables do not share a layout the copies can keep:
-   * {@code to} missing, a different schema (column comments aside), partitions, column mapping,
-   * row tracking, deletion vectors or other statistics settings; the caller then writes the rows.
+   * <p>Empty, with nothing committed, when the copies could not keep what a write of the rows would
+   * keep or check: {@code to} missing; a different schema (column comments aside); partitions; column
+   * metadata other than comments (column mapping, generated or identity columns, defaults,
+   * CHAR/VARCHAR, invariants); CHECK constraints on {@code to}; row tracking; deletion vectors; a file
+   * without statistics; other statistics settings. The caller then writes the rows.
    */
   public Optional<Long> copyVersion(TableId from, long version, TableId to, Map<String, ?> commitInfo) {
     if (!exists(to)) {
@@ -434,27 +436,58 @@ public final class Lakehouse {
     }
     var source = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(from)).getSnapshotAt(version, scala.Option.empty(), scala.Option.empty());
     var target = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(to));
-    if (!sameLayout(source.metadata(), target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())) {
+    if (!copyable(source.metadata(), target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())) {
       return Optional.empty();
     }
     List<org.apache.spark.sql.delta.actions.AddFile> files = source.allFiles().collectAsList();
-    if (files.stream().anyMatch(f -> f.deletionVector() != null)) {
+    if (files.stream().anyMatch(f -> f.deletionVector() != null || f.stats() == null || f.numLogicalRecords().isEmpty())) {
       return Optional.empty();
     }
-    long[] committed = {-1};
-    commitWithRetry(() -> committed[0] = commitCopies(files, path(from), target, commitInfo), to, false);
-    return Optional.of(committed[0]);
+    // The bytes are copied before the table's commit lock is taken; the layout is checked again on
+    // the snapshot the commit starts from, so a change committed meanwhile is seen.
+    List<org.apache.spark.sql.delta.actions.AddFile> copies = copyFiles(files, path(from), target);
+    List<Optional<Long>> committed = new ArrayList<>();
+    commitWithRetry(() -> {
+      var txn = target.startTransaction();
+      committed.add(copyable(source.metadata(), txn.metadata()) ? Optional.of(commitCopies(txn, copies, commitInfo)) : Optional.empty());
+    }, to, false);
+    if (committed.get(0).isEmpty()) {
+      deleteQuietly(copies, target);
+    }
+    return committed.get(0);
   }
 
   private static final List<String> LAYOUT_PROPERTIES =
-      List.of("delta.columnMapping.mode", "delta.enableRowTracking", "delta.enableDeletionVectors", "delta.dataSkippingStatsColumns", "delta.dataSkippingNumIndexedCols");
+      List.of("delta.enableDeletionVectors", "delta.dataSkippingStatsColumns", "delta.dataSkippingNumIndexedCols");
 
-  private static boolean sameLayout(org.apache.spark.sql.delta.actions.Metadata a, org.apache.spark.sql.delta.actions.Metadata b) {
-    if (!a.partitionColumns().isEmpty() || !b.partitionColumns().isEmpty() || !withoutComments(a.schema()).equals(withoutComments(b.schema()))) {
+  /** Whether files of a table with metadata {@code from} can be committed as they are to one with {@code to}. */
+  private static boolean copyable(org.apache.spark.sql.delta.actions.Metadata from, org.apache.spark.sql.delta.actions.Metadata to) {
+    if (!from.partitionColumns().isEmpty() || !to.partitionColumns().isEmpty() || !commentsOnly(from.schema()) || !commentsOnly(to.schema())
+        || !withoutComments(from.schema()).equals(withoutComments(to.schema()))) {
       return false;
     }
+    for (var m : List.of(from, to)) {
+      if (!"none".equals(m.configuration().get("delta.columnMapping.mode").getOrElse(() -> "none"))
+          || "true".equalsIgnoreCase(m.configuration().get("delta.enableRowTracking").getOrElse(() -> "false"))) {
+        return false;
+      }
+    }
+    if (scala.collection.JavaConverters.setAsJavaSet(to.configuration().keySet()).stream().anyMatch(k -> k.startsWith("delta.constraints."))) {
+      return false; // a write checks them; a commit of files would not
+    }
     for (String p : LAYOUT_PROPERTIES) {
-      if (!a.configuration().get(p).equals(b.configuration().get(p))) {
+      if (!from.configuration().get(p).equals(to.configuration().get(p))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether no column carries metadata but a comment (column mapping ids, generation, identity, defaults, CHAR/VARCHAR, invariants do). */
+  private static boolean commentsOnly(org.apache.spark.sql.types.StructType schema) {
+    for (var f : schema.fields()) {
+      var rest = new org.apache.spark.sql.types.MetadataBuilder().withMetadata(f.metadata()).remove("comment").build();
+      if (!rest.equals(org.apache.spark.sql.types.Metadata.empty()) || f.dataType() instanceof org.apache.spark.sql.types.StructType s && !commentsOnly(s)) {
         return false;
       }
     }
@@ -464,22 +497,15 @@ public final class Lakehouse {
   private static org.apache.spark.sql.types.StructType withoutComments(org.apache.spark.sql.types.StructType schema) {
     var plain = new org.apache.spark.sql.types.StructType();
     for (var f : schema.fields()) {
-      plain = plain.add(f.name(), f.dataType(), f.nullable());
+      plain = plain.add(f.name(), f.dataType() instanceof org.apache.spark.sql.types.StructType s ? withoutComments(s) : f.dataType(), f.nullable());
     }
     return plain;
   }
 
-  /** Copies {@code files} of the table at {@code fromPath} into {@code target}'s folder and commits them in place of its rows. */
-  private long commitCopies(List<org.apache.spark.sql.delta.actions.AddFile> files, String fromPath, org.apache.spark.sql.delta.DeltaLog target, Map<String, ?> commitInfo) {
+  /** Copies {@code files} of the table at {@code fromPath} into {@code target}'s folder: the copies' AddFiles, with the originals' statistics. */
+  private List<org.apache.spark.sql.delta.actions.AddFile> copyFiles(List<org.apache.spark.sql.delta.actions.AddFile> files, String fromPath, org.apache.spark.sql.delta.DeltaLog target) {
     var conf = spark.sparkContext().hadoopConfiguration();
-    var txn = target.startTransaction();
-    List<org.apache.spark.sql.delta.actions.Action> actions = new ArrayList<>();
-    long removedBytes = 0, rows = 0, bytes = 0;
-    for (org.apache.spark.sql.delta.actions.AddFile f : scala.collection.JavaConverters.seqAsJavaList(txn.filterFiles())) {
-      actions.add(f.remove());
-      removedBytes += f.size();
-    }
-    int removed = actions.size();
+    List<org.apache.spark.sql.delta.actions.AddFile> copies = new ArrayList<>();
     try {
       Path dir = new Path(target.dataPath().toString());
       FileSystem toFs = dir.getFileSystem(conf);
@@ -491,20 +517,45 @@ public final class Lakehouse {
           throw new IOException("the copy of " + src + " to " + dst + " failed");
         }
         var add = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(f.json()).get("add");
-        add.put("path", dst.getName());
+        add.put("path", new java.net.URI(null, null, dst.getName(), null).getRawPath());
         add.put("modificationTime", toFs.getFileStatus(dst).getModificationTime());
         add.put("dataChange", true);
-        add.remove(List.of("tags", "baseRowId", "defaultRowCommitVersion"));
-        rows += f.numLogicalRecords().isDefined() ? ((Number) f.numLogicalRecords().get()).longValue() : 0;
-        bytes += f.size();
-        actions.add(org.apache.spark.sql.delta.actions.Action$.MODULE$.fromJson(JSON.writeValueAsString(JSON.createObjectNode().set("add", add))));
+        add.remove(List.of("tags", "baseRowId", "defaultRowCommitVersion", "clusteringProvider"));
+        copies.add((org.apache.spark.sql.delta.actions.AddFile) org.apache.spark.sql.delta.actions.Action$.MODULE$.fromJson(JSON.writeValueAsString(JSON.createObjectNode().set("add", add))));
       }
+      return copies;
     } catch (IOException | java.net.URISyntaxException e) {
+      deleteQuietly(copies, target);
       throw new LakemlException("Cannot copy the data files of " + fromPath + " into " + target.dataPath() + ": " + e.getMessage()
-          + ". Nothing was committed; the copies made so far are unreferenced files a VACUUM removes. Rerun the command.", e);
+          + ". Nothing was committed. Rerun the command; a copy this run left behind is an unreferenced file, which a VACUUM removes once it is older than the retention period.", e);
     }
-    // The commit's operationMetrics (DESCRIBE HISTORY), as a WRITE reports them.
-    Map<String, Long> metrics = Map.of("numFiles", (long) files.size(), "numOutputRows", rows, "numOutputBytes", bytes, "numRemovedFiles", (long) removed, "numRemovedBytes", removedBytes);
+  }
+
+  private void deleteQuietly(List<org.apache.spark.sql.delta.actions.AddFile> copies, org.apache.spark.sql.delta.DeltaLog target) {
+    for (org.apache.spark.sql.delta.actions.AddFile c : copies) {
+      try {
+        Path p = new Path(target.dataPath().toString(), c.path());
+        p.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(p, false);
+      } catch (IOException | RuntimeException e) {
+        // an unreferenced file: VACUUM removes it
+      }
+    }
+  }
+
+  /** Commits {@code copies} in place of every file of the transaction's table, with a WRITE's metrics. */
+  private long commitCopies(org.apache.spark.sql.delta.OptimisticTransaction txn, List<org.apache.spark.sql.delta.actions.AddFile> copies, Map<String, ?> commitInfo) {
+    List<org.apache.spark.sql.delta.actions.Action> actions = new ArrayList<>();
+    for (org.apache.spark.sql.delta.actions.AddFile f : scala.collection.JavaConverters.seqAsJavaList(txn.filterFiles())) {
+      actions.add(f.remove());
+    }
+    long rows = 0, bytes = 0;
+    for (org.apache.spark.sql.delta.actions.AddFile c : copies) {
+      rows += ((Number) c.numLogicalRecords().get()).longValue();
+      bytes += c.size();
+      actions.add(c);
+    }
+    // The operationMetrics DESCRIBE HISTORY shows for a WRITE (Delta keeps these three for it).
+    Map<String, Long> metrics = Map.of("numFiles", (long) copies.size(), "numOutputRows", rows, "numOutputBytes", bytes);
     scala.collection.immutable.Map<String, org.apache.spark.sql.execution.metric.SQLMetric> sql = new scala.collection.immutable.HashMap<>();
     for (Map.Entry<String, Long> e : metrics.entrySet()) {
       var m = org.apache.spark.sql.execution.metric.SQLMetrics.createMetric(spark.sparkContext(), e.getKey());
