@@ -39,7 +39,9 @@ class BronzeCommitTest {
       PipelineSpec spec = PipelineSpec.load(IngestFixtures.writeHttpSpec(tmp, "commits", server.baseUri(), DAY, DAY, ""), "commits");
       Lakehouse lh = TestSpark.freshLakehouse();
       TableId bronze = IngestFixtures.context(lh, spec, Map.of(), new ByteArrayOutputStream()).bronze();
-      // Bronze exists empty and undocumented, as a process that was killed before documenting it leaves it.
+      // Bronze exists empty and undocumented, as a process that was killed before documenting it leaves it
+      // (no documenting session: another test class in this JVM may have left one active).
+      AnalystCatalog.forget(lh.spark());
       StructType pageSchema =
           new StructType().add("body", DataTypes.StringType).add("source_file", DataTypes.StringType).add("file_modified_at", DataTypes.TimestampType);
       lh.write(
