@@ -198,10 +198,11 @@ public final class BronzeIngest {
     // version: a docs commit may follow the data's, and a batch committed before a crash is skipped.
     Optional<Lakehouse.IdempotentCommit> made = lakehouse.idempotentCommit(bronze, appId, batchId, before);
     boolean replayed = made.isEmpty(); // committed before a crash: Delta skipped it
-    if (replayed && lakehouse.txnVersion(bronze, appId) < batchId) {
+    long recorded = replayed ? lakehouse.txnVersion(bronze, appId) : batchId;
+    if (recorded < batchId) {
       throw new LakemlException("Cannot ingest " + req.sourceName() + ": the write of batch " + batchId + " to " + bronze
           + " made no commit, and bronze holds no earlier commit of it (Delta transaction " + appId + " is at "
-          + lakehouse.txnVersion(bronze, appId) + "). Nothing of the batch was lost: its pages stay in the landing folder;"
+          + recorded + "). Nothing of the batch was lost: its pages stay in the landing folder;"
           + " check ./scripts/lakeml history " + bronze + " and rerun ingest.");
     }
     long version = made.map(Lakehouse.IdempotentCommit::version).orElse(before);

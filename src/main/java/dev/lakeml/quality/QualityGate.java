@@ -1,8 +1,11 @@
 package dev.lakeml.quality;
 
 import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
 
 import dev.lakeml.config.CheckSpec;
 import dev.lakeml.delta.Lakehouse;
@@ -12,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -310,17 +312,19 @@ public final class QualityGate {
     } else {
       qv = lakehouse.latestVersion(quarantine);
       Dataset<Row> held = lakehouse.read(quarantine, qv);
+      Column inSlice = coalesce(expr(slice.quarantineCondition()), lit(false));
       // A slice that rejects nothing where the quarantine holds nothing leaves it as it is: the
       // overwrite would write the same rows (a clean day's case).
-      if (!rejected.isEmpty() || !held.filter("coalesce((" + slice.quarantineCondition() + "), false)").isEmpty()) {
-        qv = lakehouse.write(held.filter("NOT coalesce((" + slice.quarantineCondition() + "), false)").unionByName(rejects), quarantine, Lakehouse.Write.overwrite(), lineage);
+      if (!rejected.isEmpty() || !held.filter(inSlice).isEmpty()) {
+        qv = lakehouse.write(held.filter(not(inSlice)).unionByName(rejects), quarantine, Lakehouse.Write.overwrite(), lineage);
       }
     }
-    // A whole candidate is published as a copy of its files (no row is read again), a slice by
-    // Delta's replaceWhere; a table whose layout differs from the candidate's is written.
+    // A whole candidate is published as a copy of its files (no row is read again; a table whose
+    // layout the copies cannot keep is written), a slice by Delta's replaceWhere.
     long v =
-        (slice == null ? lakehouse.copyVersion(candidates, cv, table, published) : Optional.<Long>empty())
-            .orElseGet(() -> lakehouse.write(slice == null ? candidate : candidate.filter(slice.condition()), table, replace, published));
+        slice == null
+            ? lakehouse.copyVersion(candidates, cv, table, published).orElseGet(() -> lakehouse.write(candidate, table, replace, published))
+            : lakehouse.write(candidate.filter(slice.condition()), table, replace, published);
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
     long quarantined = slice == null ? rejected.count() : lakehouse.read(quarantine, qv).count();
     return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, quarantined, cv, verdict);
