@@ -144,6 +144,39 @@ class AnalystCatalogTest {
   }
 
   @Test
+  void aTableCreatedByACopyHasTheDocsADocumentedWriteGivesIt() {
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    TableId candidates = TableId.of(Layer.GOLD, "copied_candidates_test");
+    var rows = lh.spark().sql("SELECT * FROM VALUES (1L, DATE'2001-06-01', 1), (2L, DATE'2001-06-02', 0) AS t(id, event_date, is_late)");
+    Lakehouse.Write layout = Lakehouse.Write.overwrite().statsOn(List.of("id", "event_date"));
+    long cv = lh.write(rows, candidates, layout, Map.of("run_id", "c"));
+    TableId written = TableId.of(Layer.GOLD, "written_in_test");
+    TableId copied = TableId.of(Layer.GOLD, "copied_in_test");
+    lh.write(lh.read(candidates, cv), written, layout, Map.of("run_id", "r11"));
+
+    assertEquals(java.util.Optional.of(0L), lh.copyVersion(candidates, cv, copied, layout, Map.of("run_id", "r11")));
+
+    AnalystCatalog.publish(lh, spec, lh.registerAll());
+    assertEquals(0, lh.latestVersion(copied), "data and docs in one commit: documenting again commits nothing");
+    assertEquals(0, lh.latestVersion(written));
+    assertEquals(describe(written), describe(copied));
+    assertEquals(CatalogDocs.forPipeline(spec).doc(copied, rows.schema()).description().replace(copied.toString(), "<table>"), describe(copied).get("Comment"));
+  }
+
+  /** DESCRIBE TABLE EXTENDED as a map, the table's own name and folder left out. */
+  private Map<String, String> describe(TableId t) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    boolean info = false;
+    for (Row r : lh.spark().sql("DESCRIBE TABLE EXTENDED " + t).collectAsList()) {
+      info |= r.getString(0).startsWith("# Detailed");
+      if (!List.of("Name", "Location", "Table").contains(r.getString(0))) {
+        out.putIfAbsent(r.getString(0), (info ? r.getString(1) : r.getString(1) + " " + r.getString(2)).replace(t.toString(), "<table>"));
+      }
+    }
+    return out;
+  }
+
+  @Test
   void aTableWhoseFirstCommitWasKilledIsCreatedOverTheLeftoversAndDocumented() throws Exception {
     AnalystCatalog.publish(lh, spec, lh.registerAll());
     TableId created = TableId.of(Layer.GOLD, "killed_in_test");

@@ -37,7 +37,7 @@ class CopyVersionTest {
     long copied = lh.write(rows(lh, 100, 300), FROM, LAYOUT, Map.of("run_id", "candidate"));
     lh.write(rows(lh, 900, 950), FROM, LAYOUT, Map.of("run_id", "newer")); // the version copied is not the newest
 
-    long v = lh.copyVersion(FROM, copied, TO, Map.of("run_id", "publish", "candidate_version", copied)).orElseThrow();
+    long v = lh.copyVersion(FROM, copied, TO, LAYOUT, Map.of("run_id", "publish", "candidate_version", copied)).orElseThrow();
 
     assertEquals(lh.latestVersion(TO), v);
     List<Row> expected = sorted(lh.read(FROM, copied));
@@ -73,14 +73,47 @@ class CopyVersionTest {
   }
 
   @Test
-  void aDifferentLayoutOrAMissingTargetIsRefusedWithNothingCommitted() {
+  void aMissingTargetIsCreatedByTheCopyAsAWriteWouldCreateIt() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    long copied = lh.write(rows(lh, 0, 120), FROM, LAYOUT, Map.of("run_id", "candidate"));
+    TableId written = TableId.of(Layer.GOLD, "copy_written_test");
+    lh.write(lh.read(FROM, copied), written, LAYOUT, Map.of("run_id", "publish"));
+
+    assertEquals(Optional.of(0L), lh.copyVersion(FROM, copied, TO, LAYOUT, Map.of("run_id", "publish")));
+
+    assertEquals(sorted(lh.read(FROM, copied)), sorted(lh.read(TO)));
+    Row h = lh.history(TO).first();
+    assertEquals("CREATE TABLE AS SELECT", h.getAs("operation"));
+    assertEquals("{\"run_id\":\"publish\"}", h.getAs("userMetadata"), "the lineage, as a write's");
+    assertEquals("120", h.<String, String>getJavaMap(h.fieldIndex("operationMetrics")).get("numOutputRows"));
+    // The table the write created and the one the copy created: the same schema, properties and protocol.
+    for (String c : List.of("properties", "minReaderVersion", "minWriterVersion", "partitionColumns", "description")) {
+      assertEquals(detail(lh, written, c), detail(lh, TO, c), c);
+    }
+    assertEquals(lh.read(written).schema(), lh.read(TO).schema());
+    assertTrue(detail(lh, TO, "properties").toString().contains("delta.dataSkippingStatsColumns=id,day"), detail(lh, TO, "properties").toString());
+  }
+
+  static Object detail(Lakehouse lh, TableId t, String column) {
+    Row d = lh.spark().sql("DESCRIBE DETAIL delta.`" + lh.path(t) + "`").first();
+    Object v = d.get(d.fieldIndex(column));
+    return v instanceof scala.collection.Map<?, ?> m ? new java.util.TreeMap<>(scala.collection.JavaConverters.mapAsJavaMap(m)) : v;
+  }
+
+  @Test
+  void aDifferentLayoutOrTheLeftoversOfAKilledCreationAreRefusedWithNothingCommitted() throws Exception {
     Lakehouse lh = TestSpark.freshLakehouse();
     long copied = lh.write(rows(lh, 0, 20), FROM, LAYOUT, Map.of());
-    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, TO, Map.of()), "no target yet");
+    TableId killed = TableId.of(Layer.GOLD, "copy_killed_test");
+    java.nio.file.Path dir = java.nio.file.Path.of(lh.path(killed).replaceFirst("^file:", ""));
+    java.nio.file.Files.createDirectories(dir.resolve("_delta_log"));
+    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, killed, LAYOUT, Map.of()), "leftovers of a killed first commit: the write creates the table");
+    assertTrue(!lh.exists(killed));
+    assertEquals(List.of("_delta_log"), java.util.Arrays.stream(dir.toFile().list()).toList(), "no copy left behind");
 
     lh.write(rows(lh, 0, 20).withColumn("extra", org.apache.spark.sql.functions.lit(1)), TO, LAYOUT, Map.of());
     long before = lh.latestVersion(TO);
-    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, TO, Map.of()), "another schema");
+    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, TO, LAYOUT, Map.of()), "another schema");
     assertEquals(before, lh.latestVersion(TO));
 
     List<String> changes = List.of(
@@ -92,14 +125,14 @@ class CopyVersionTest {
       lh.write(rows(lh, 0, 20), t, LAYOUT, Map.of());
       lh.spark().sql("ALTER TABLE delta.`" + lh.path(t) + "` " + change);
       long v = lh.latestVersion(t);
-      assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, t, Map.of()), change);
+      assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, t, LAYOUT, Map.of()), change);
       assertEquals(v, lh.latestVersion(t), change);
     }
 
     TableId other = TableId.of(Layer.GOLD, "copy_other_stats_test");
     lh.write(rows(lh, 0, 20), other, Lakehouse.Write.overwrite().statsOn(List.of("id")), Map.of());
     long otherBefore = lh.latestVersion(other);
-    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, other, Map.of()), "other statistics columns");
+    assertEquals(Optional.empty(), lh.copyVersion(FROM, copied, other, LAYOUT, Map.of()), "other statistics columns");
     assertEquals(otherBefore, lh.latestVersion(other));
   }
 }

@@ -1,5 +1,6 @@
 package dev.lakeml.catalog;
 
+import dev.lakeml.delta.Lakehouse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,21 +42,11 @@ final class DeltaTableDocs {
     }
     Metadata next =
         current.copy(
-            current.id(), current.name(), doc.description(), current.format(), schema.json(), current.partitionColumns(), scalaMap(wanted), current.createdTime());
+            current.id(), current.name(), doc.description(), current.format(), schema.json(), current.partitionColumns(), Lakehouse.scalaMap(wanted), current.createdTime());
     txn.updateMetadata(next, false);
     Map<String, String> operation = new HashMap<>(doc.properties());
     operation.put("comment", doc.description());
-    txn.commit(JavaConverters.asScalaBuffer(List.<Action>of()).toSeq(), new DeltaOperations.SetTableProperties(scalaMap(operation)));
+    txn.commit(JavaConverters.asScalaBuffer(List.<Action>of()).toSeq(), new DeltaOperations.SetTableProperties(Lakehouse.scalaMap(operation)));
     return true;
-  }
-
-  private static scala.collection.immutable.Map<String, String> scalaMap(Map<String, String> map) {
-    scala.collection.immutable.Map<String, String> m = new scala.collection.immutable.HashMap<>();
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(map).entrySet()) {
-      if (e.getValue() != null) {
-        m = m.updated(e.getKey(), e.getValue());
-      }
-    }
-    return m;
   }
 }

@@ -424,19 +424,26 @@ public final class Lakehouse {
    * Delta lacks. No file is read or written row by row, and {@code to} owns its copies (a
    * {@code VACUUM} of {@code from} cannot break it, as it would a shallow clone).
    *
+   * <p>A missing {@code to} is created by the same commit, as {@code write} of the rows would create
+   * it: the schema, the statistics columns of {@code write}, and the catalog's docs when this session
+   * documents what it writes (history: CREATE TABLE AS SELECT).
+   *
    * <p>Empty, with nothing committed, when the copies could not keep what a write of the rows would
-   * keep or check: {@code to} missing; a different schema (column comments aside); partitions; column
-   * metadata other than comments (column mapping, generated or identity columns, defaults,
-   * CHAR/VARCHAR, invariants); CHECK constraints on {@code to}; row tracking; deletion vectors; a file
-   * without statistics; other statistics settings. The caller then writes the rows.
+   * keep or check: a different schema (column comments aside); partitions; column metadata other than
+   * comments (column mapping, generated or identity columns, defaults, CHAR/VARCHAR, invariants); CHECK
+   * constraints on {@code to}; row tracking; deletion vectors; a file without statistics; other
+   * statistics settings; the leftovers of a killed first commit in {@code to}'s folder. The caller
+   * then writes the rows.
    */
-  public Optional<Long> copyVersion(TableId from, long version, TableId to, Map<String, ?> commitInfo) {
-    if (!exists(to)) {
-      return Optional.empty();
+  public Optional<Long> copyVersion(TableId from, long version, TableId to, Write write, Map<String, ?> commitInfo) {
+    boolean create = !exists(to);
+    if (create && leftoversAt(to)) {
+      return Optional.empty(); // the write path creates a table over them
     }
     var source = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(from)).getSnapshotAt(version, scala.Option.empty(), scala.Option.empty());
     var target = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(to));
-    if (!copyable(source.metadata(), target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())) {
+    var created = create ? newTableMetadata(source.metadata(), to, write) : null;
+    if (!copyable(source.metadata(), create ? created : target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())) {
       return Optional.empty();
     }
     List<org.apache.spark.sql.delta.actions.AddFile> files = source.allFiles().collectAsList();
@@ -449,12 +456,50 @@ public final class Lakehouse {
     List<Optional<Long>> committed = new ArrayList<>();
     commitWithRetry(() -> {
       var txn = target.startTransaction();
-      committed.add(copyable(source.metadata(), txn.metadata()) ? Optional.of(commitCopies(txn, copies, commitInfo)) : Optional.empty());
+      boolean creates = txn.readVersion() < 0;
+      if (creates) { // the table's first commit: its protocol (from this session's defaults) and metadata with the files
+        txn.updateMetadataForNewTable(created != null ? created : newTableMetadata(source.metadata(), to, write));
+      }
+      committed.add(copyable(source.metadata(), txn.metadata()) ? Optional.of(commitCopies(txn, copies, commitInfo, creates)) : Optional.empty());
     }, to, false);
     if (committed.get(0).isEmpty()) {
       deleteQuietly(copies, target);
     }
     return committed.get(0);
+  }
+
+  /**
+   * The metadata a documented write ({@link #createDocumented}) or a path-based one would give a new
+   * table {@code table} of {@code from}'s rows: {@code from}'s schema with the catalog's column
+   * comments, the table comment and {@code lakeml.*} properties, {@code write}'s statistics columns.
+   */
+  private org.apache.spark.sql.delta.actions.Metadata newTableMetadata(org.apache.spark.sql.delta.actions.Metadata from, TableId table, Write write) {
+    var doc = dev.lakeml.catalog.AnalystCatalog.docFor(this, table, from.schema());
+    org.apache.spark.sql.types.StructType schema = doc.map(d -> d.commented(from.schema())).orElse(from.schema());
+    Map<String, String> configuration = new LinkedHashMap<>(doc.map(dev.lakeml.catalog.TableDoc::properties).orElse(Map.of()));
+    if (!write.statsOn().isEmpty()) {
+      configuration.put(STATS_COLUMNS, String.join(",", write.statsOn()));
+    }
+    return new org.apache.spark.sql.delta.actions.Metadata(
+        java.util.UUID.randomUUID().toString(),
+        null,
+        doc.map(dev.lakeml.catalog.TableDoc::description).orElse(null),
+        new org.apache.spark.sql.delta.actions.Format("parquet", scalaMap(Map.of())),
+        schema.json(),
+        scala.collection.JavaConverters.asScalaBuffer(List.<String>of()).toSeq(),
+        scalaMap(configuration),
+        scala.Option.apply(System.currentTimeMillis()));
+  }
+
+  /** {@code map} as the Scala map Delta's actions take (null values left out). */
+  public static scala.collection.immutable.Map<String, String> scalaMap(Map<String, String> map) {
+    scala.collection.immutable.Map<String, String> m = new scala.collection.immutable.HashMap<>();
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(map).entrySet()) {
+      if (e.getValue() != null) {
+        m = m.updated(e.getKey(), e.getValue());
+      }
+    }
+    return m;
   }
 
   private static final List<String> LAYOUT_PROPERTIES =
@@ -543,7 +588,7 @@ public final class Lakehouse {
   }
 
   /** Commits {@code copies} in place of every file of the transaction's table, with a WRITE's metrics. */
-  private long commitCopies(org.apache.spark.sql.delta.OptimisticTransaction txn, List<org.apache.spark.sql.delta.actions.AddFile> copies, Map<String, ?> commitInfo) {
+  private long commitCopies(org.apache.spark.sql.delta.OptimisticTransaction txn, List<org.apache.spark.sql.delta.actions.AddFile> copies, Map<String, ?> commitInfo, boolean creates) {
     List<org.apache.spark.sql.delta.actions.Action> actions = new ArrayList<>();
     for (org.apache.spark.sql.delta.actions.AddFile f : scala.collection.JavaConverters.seqAsJavaList(txn.filterFiles())) {
       actions.add(f.remove());
@@ -563,9 +608,16 @@ public final class Lakehouse {
       sql = sql.$plus(new scala.Tuple2<>(e.getKey(), m));
     }
     txn.registerSQLMetrics(spark, sql);
-    return txn.commit(
-        scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(),
-        new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Overwrite, scala.Option.empty(), scala.Option.empty(), scala.Option.apply(toJson(commitInfo))));
+    org.apache.spark.sql.delta.DeltaOperations.Operation op =
+        creates
+            ? new org.apache.spark.sql.delta.DeltaOperations.CreateTable(txn.metadata(), false, true, scala.Option.empty())
+            : new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Overwrite, scala.Option.empty(), scala.Option.empty(), scala.Option.apply(toJson(commitInfo)));
+    if (!creates) {
+      return txn.commit(scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(), op);
+    }
+    long[] v = {-1};
+    withUserMetadata(commitInfo, () -> v[0] = txn.commit(scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(), op)); // a CREATE's lineage, as a write's
+    return v[0];
   }
 
   /** The commit of an idempotent write ({@link Write#idempotent}) and the rows it added (-1 when its metrics do not say). */

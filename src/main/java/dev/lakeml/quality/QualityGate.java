@@ -323,7 +323,7 @@ public final class QualityGate {
     // layout the copies cannot keep is written), a slice by Delta's replaceWhere.
     long v =
         slice == null
-            ? lakehouse.copyVersion(candidates, cv, table, published).orElseGet(() -> lakehouse.write(candidate, table, replace, published))
+            ? lakehouse.copyVersion(candidates, cv, table, replace, published).orElseGet(() -> lakehouse.write(candidate, table, replace, published))
             : lakehouse.write(candidate.filter(slice.condition()), table, replace, published);
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
     long quarantined = slice == null ? rejected.count() : lakehouse.read(quarantine, qv).count();
