@@ -43,7 +43,7 @@ class WriteAuditPublishTest {
   QualityGate.Committed run(Lakehouse lh, String runId, Dataset<Row> rows) {
     Dataset<Row> annotated = RowRules.annotate(rows, RULES, Map.of()).persist();
     return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
-        .writeAuditPublish(GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 7, Map.of("source_version", 7, "run_id", runId), null, QualityGate.Layout.AS_WRITTEN);
+        .writeAuditPublish(GOLD, CANDIDATES, QUARANTINE, annotated, "id", RULES, 7, Map.of("source_version", 7, "run_id", runId), null, QualityGate.Layout.AS_WRITTEN);
   }
 
   long analystCount() {
@@ -83,6 +83,15 @@ class WriteAuditPublishTest {
       assertTrue(f.contains("/part-copy-") && f.contains("/features/"), f);
     }
     assertEquals(sorted(lh.read(CANDIDATES, 2)), sorted(lh.read(GOLD)));
+
+    // Nothing rejected: the quarantine is overwritten empty, its columns kept.
+    long held = lh.latestVersion(QUARANTINE);
+    QualityGate.Committed clean = run(lh, "clean", features(8, 0).filter("id > 0"));
+    assertEquals(0, clean.quarantined());
+    assertEquals(held + 1, clean.quarantineVersion());
+    assertEquals(0, lh.read(QUARANTINE).count());
+    assertEquals(lh.read(QUARANTINE, held).schema(), lh.read(QUARANTINE).schema());
+    assertEquals(7, analystCount());
   }
 
   static List<Row> sorted(Dataset<Row> d) {
@@ -116,7 +125,7 @@ class WriteAuditPublishTest {
     QualityGate.Committed c =
         new QualityGate(lh, "slice", new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
             .writeAuditPublish(
-                GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), RULES, 8,
+                GOLD, CANDIDATES, QUARANTINE, annotated, "id", RULES, 8,
                 Map.of("source_version", 8, "run_id", "slice"),
                 new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range),
                 new QualityGate.Layout("event_date", List.of())); // clustered by day, as features writes gold
@@ -156,7 +165,7 @@ class WriteAuditPublishTest {
     try {
       return new QualityGate(lh, runId, new MutableClock(Instant.parse("2001-02-01T00:00:00Z")))
           .writeAuditPublish(
-              GOLD, CANDIDATES, QUARANTINE, annotated, RowRules.valid(annotated), RowRules.quarantine(annotated, "id"), rules, 8,
+              GOLD, CANDIDATES, QUARANTINE, annotated, "id", rules, 8,
               Map.of("source_version", 8, "run_id", runId),
               range == null ? null : new QualityGate.Slice("event_date " + range, "to_date(get_json_object(payload, '$.event_date')) " + range, judged),
               new QualityGate.Layout("event_date", List.of()));

@@ -67,7 +67,7 @@ public final class QualityGate {
    * over {@code valid}, the rows that would be committed.
    */
   public Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules) {
-    return audit(table, annotated, valid, rules, (Derived) null);
+    return audit(table, annotated, valid, rules, null, null);
   }
 
   /**
@@ -85,7 +85,7 @@ public final class QualityGate {
    * after. Should the upserted rows break it, the rule is judged over the whole table.
    */
   Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules, MergedByKey merged) {
-    return audit(table, annotated, valid, rules, merged == null ? null : new Derived(merged.before(), merged.upserted(), null, merged.key()));
+    return audit(table, annotated, valid, rules, merged == null ? null : new Derived(merged.before(), merged.upserted(), null, merged.key()), null);
   }
 
   /**
@@ -96,9 +96,11 @@ public final class QualityGate {
    */
   private record Derived(long before, Dataset<Row> added, Dataset<Row> kept, String key) {}
 
-  private Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules, Derived derived) {
+  /** The audit; {@code counts}: {@code annotated}'s, when the caller counted them (null: counted here if a row rule needs them). */
+  private Verdict audit(TableId table, Dataset<Row> annotated, Dataset<Row> valid, List<CheckSpec> rules, Derived derived, RowRules.Counts counts) {
     List<CheckOutcome> outcomes = new ArrayList<>();
-    Map<String, Long> broken = rules.stream().anyMatch(r -> r.kind() == CheckSpec.Kind.ROW) ? RowRules.brokenCounts(annotated) : Map.of();
+    Map<String, Long> broken =
+        counts != null ? counts.broken() : rules.stream().anyMatch(r -> r.kind() == CheckSpec.Kind.ROW) ? RowRules.counts(annotated).broken() : Map.of();
     for (CheckSpec r : rules) {
       if (r.kind() == CheckSpec.Kind.ROW) {
         long n = broken.getOrDefault(r.name(), 0L);
@@ -260,11 +262,13 @@ public final class QualityGate {
   }
 
   /**
-   * Write-audit-publish: commits {@code valid} to {@code candidates}, audits that version and, if no
-   * fail expectation broke, publishes it to {@code table} and its rejects to {@code quarantine}.
+   * Write-audit-publish: commits the valid rows of {@code annotated} ({@link RowRules#annotate}) to
+   * {@code candidates}, audits that version and, if no fail expectation broke, publishes it to
+   * {@code table} and the rejected rows to {@code quarantine} ({@link RowRules#quarantine}, by
+   * {@code key}). The row rules' counts, taken in one pass, say how many rows were rejected: none,
+   * and no job reads the rows again to write or count the quarantine.
    *
-   * <p>With a {@code slice} (null: the whole table), {@code annotated}, {@code valid} and
-   * {@code rejected} hold the slice's rows only. The candidate and then the table replace only the
+   * <p>With a {@code slice} (null: the whole table), {@code annotated} holds the slice's rows only. The candidate and then the table replace only the
    * slice's rows (Delta's replaceWhere, one commit each); the quarantine table keeps its rows outside
    * the slice. Row rules are judged over the slice's rows, dataset and history rules over the whole
    * candidate version (a {@code unique} rule over the slice's rows when the slice names the version
@@ -281,13 +285,13 @@ public final class QualityGate {
       TableId candidates,
       TableId quarantine,
       Dataset<Row> annotated,
-      Dataset<Row> valid,
-      Dataset<Row> rejected,
+      String key,
       List<CheckSpec> rules,
       long sourceVersion,
       Map<String, Object> lineage,
       Slice slice,
       Layout layout) {
+    Dataset<Row> valid = RowRules.valid(annotated);
     Lakehouse.Write replace =
         (slice == null ? Lakehouse.Write.overwrite() : Lakehouse.Write.replace(slice.condition())).clusteredBy(layout.clusterBy()).statsOn(layout.statsOn());
     long cv = lakehouse.write(valid, candidates, replace, lineage);
@@ -296,7 +300,8 @@ public final class QualityGate {
         slice == null || slice.judged() == null
             ? null
             : new Derived(slice.judged(), candidate.filter(slice.condition()), candidate.filter("NOT coalesce((" + slice.condition() + "), false)"), null);
-    Verdict verdict = audit(table, annotated, candidate, rules, derived);
+    RowRules.Counts counts = RowRules.counts(annotated);
+    Verdict verdict = audit(table, annotated, candidate, rules, derived, counts);
     if (verdict.blocked()) {
       ledger.record(runId, table, sourceVersion, cv, null, verdict.outcomes(), verdict.metrics());
       throw QualityErrors.blocked(
@@ -305,7 +310,10 @@ public final class QualityGate {
     Map<String, Object> published = new LinkedHashMap<>(lineage);
     published.put("candidate_table", candidates.toString());
     published.put("candidate_version", cv);
-    Dataset<Row> rejects = rejected.withColumn("run_id", lit(runId));
+    Dataset<Row> rejects = RowRules.quarantine(annotated, key).withColumn("run_id", lit(runId));
+    if (counts.rejected() == 0) { // the same columns, no row: no job reads the rows again
+      rejects = lakehouse.spark().createDataFrame(List.of(), rejects.schema());
+    }
     long qv;
     if (slice == null) {
       qv = lakehouse.write(rejects, quarantine, Lakehouse.Write.overwrite(), lineage);
@@ -315,7 +323,7 @@ public final class QualityGate {
       Column inSlice = coalesce(expr(slice.quarantineCondition()), lit(false));
       // A slice that rejects nothing where the quarantine holds nothing leaves it as it is: the
       // overwrite would write the same rows (a clean day's case).
-      if (!rejected.isEmpty() || !held.filter(inSlice).isEmpty()) {
+      if (counts.rejected() > 0 || !held.filter(inSlice).isEmpty()) {
         qv = lakehouse.write(held.filter(not(inSlice)).unionByName(rejects), quarantine, Lakehouse.Write.overwrite(), lineage);
       }
     }
@@ -326,7 +334,7 @@ public final class QualityGate {
             ? lakehouse.copyVersion(candidates, cv, table, replace, published).orElseGet(() -> lakehouse.write(candidate, table, replace, published))
             : lakehouse.write(candidate.filter(slice.condition()), table, replace, published);
     ledger.record(runId, table, sourceVersion, cv, v, verdict.outcomes(), verdict.metrics());
-    long quarantined = slice == null ? rejected.count() : lakehouse.read(quarantine, qv).count();
+    long quarantined = slice == null ? counts.rejected() : lakehouse.read(quarantine, qv).count();
     return new Committed(v, verdict.metrics().get("row_count").longValue(), qv, quarantined, cv, verdict);
   }
 

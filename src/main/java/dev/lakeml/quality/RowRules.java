@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.when;
@@ -116,13 +117,22 @@ public final class RowRules {
     return helpers.isEmpty() ? out : out.drop(helpers.toArray(new String[0]));
   }
 
-  /** How many rows broke each row rule, by rule name (rules nobody broke are absent). */
-  public static Map<String, Long> brokenCounts(Dataset<Row> annotated) {
-    Map<String, Long> out = new LinkedHashMap<>();
-    for (Row r : annotated.select(explode(col(BROKEN)).as("rule")).groupBy("rule").count().collectAsList()) {
-      out.put(r.getString(0), r.getLong(1));
+  /** How many rows broke each row rule, by rule name (rules nobody broke are absent), and how many have a quarantine reason. */
+  public record Counts(Map<String, Long> broken, long rejected) {}
+
+  /** {@link Counts} of {@code annotated}, in one pass: each rule a row broke, and null once for a row with a quarantine reason (no rule is named null). */
+  public static Counts counts(Dataset<Row> annotated) {
+    Column rejected = when(size(col(REASONS)).gt(0), array(lit(null).cast("string"))).otherwise(emptyArray());
+    Map<String, Long> broken = new LinkedHashMap<>();
+    long rejectedRows = 0;
+    for (Row r : annotated.select(explode(concat(col(BROKEN), rejected)).as("rule")).groupBy("rule").count().collectAsList()) {
+      if (r.isNullAt(0)) {
+        rejectedRows = r.getLong(1);
+      } else {
+        broken.put(r.getString(0), r.getLong(1));
+      }
     }
-    return out;
+    return new Counts(broken, rejectedRows);
   }
 
   /** The rows without a quarantine reason, without the internal columns. */
