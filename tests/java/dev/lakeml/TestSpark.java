@@ -28,6 +28,11 @@ public final class TestSpark {
     return spark;
   }
 
+  /** The session, when a test already started it. */
+  public static synchronized java.util.Optional<SparkSession> started() {
+    return java.util.Optional.ofNullable(spark);
+  }
+
   /**
    * The test JVM's scratch folder ({@code lakeml-test-*} under the system's temporary folder),
    * deleted when the JVM exits: a suite run leaves nothing behind.

@@ -40,7 +40,8 @@ class BronzeCommitTest {
       Lakehouse lh = TestSpark.freshLakehouse();
       TableId bronze = IngestFixtures.context(lh, spec, Map.of(), new ByteArrayOutputStream()).bronze();
       // Bronze exists empty and undocumented, as a process that was killed before documenting it leaves it
-      // (no documenting session: another test class in this JVM may have left one active).
+      // (no documenting session: this test's precondition, stated here though CatalogDocsIsolation
+      // already starts each test class without one).
       AnalystCatalog.forget(lh.spark());
       StructType pageSchema =
           new StructType().add("body", DataTypes.StringType).add("source_file", DataTypes.StringType).add("file_modified_at", DataTypes.TimestampType);
