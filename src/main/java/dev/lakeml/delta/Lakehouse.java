@@ -587,7 +587,10 @@ public final class Lakehouse {
     }
   }
 
-  /** Commits {@code copies} in place of every file of the transaction's table, with a WRITE's metrics. */
+  /**
+   * Commits {@code copies} in place of every file of the transaction's table, as a WRITE with its
+   * metrics, or, when the commit {@code creates} the table, as a CREATE TABLE AS SELECT.
+   */
   private long commitCopies(org.apache.spark.sql.delta.OptimisticTransaction txn, List<org.apache.spark.sql.delta.actions.AddFile> copies, Map<String, ?> commitInfo, boolean creates) {
     List<org.apache.spark.sql.delta.actions.Action> actions = new ArrayList<>();
     for (org.apache.spark.sql.delta.actions.AddFile f : scala.collection.JavaConverters.seqAsJavaList(txn.filterFiles())) {
@@ -612,11 +615,9 @@ public final class Lakehouse {
         creates
             ? new org.apache.spark.sql.delta.DeltaOperations.CreateTable(txn.metadata(), false, true, scala.Option.empty())
             : new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Overwrite, scala.Option.empty(), scala.Option.empty(), scala.Option.apply(toJson(commitInfo)));
-    if (!creates) {
-      return txn.commit(scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(), op);
-    }
     long[] v = {-1};
-    withUserMetadata(commitInfo, () -> v[0] = txn.commit(scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(), op)); // a CREATE's lineage, as a write's
+    // The lineage is the commit's userMetadata, a CREATE's as a WRITE's (the session setting Delta reads for both).
+    withUserMetadata(commitInfo, () -> v[0] = txn.commit(scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(), op));
     return v[0];
   }
 
