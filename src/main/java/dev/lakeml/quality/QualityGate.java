@@ -268,10 +268,10 @@ public final class QualityGate {
    * {@code key}). The row rules' counts, taken in one pass, say how many rows were rejected: none,
    * and no job reads the rows again to write or count the quarantine.
    *
-   * <p>With a {@code slice} (null: the whole table), {@code annotated} holds the slice's rows only. The candidate and then the table replace only the
-   * slice's rows (Delta's replaceWhere, one commit each); the quarantine table keeps its rows outside
-   * the slice. Row rules are judged over the slice's rows, dataset and history rules over the whole
-   * candidate version (a {@code unique} rule over the slice's rows when the slice names the version
+   * <p>With a {@code slice} (null: the whole table), {@code annotated} holds the slice's rows only.
+   * The candidate and then the table replace only the slice's rows (Delta's replaceWhere, one commit
+   * each); the quarantine table keeps its rows outside the slice. Row rules are judged over the
+   * slice's rows, dataset and history rules over the whole candidate version (a {@code unique} rule over the slice's rows when the slice names the version
    * whose audit judged the rest, see {@link Slice}). Only right when the candidates table held what
    * {@code table} shows (the caller checks).
    *
