@@ -94,6 +94,25 @@ class CopyVersionTest {
     assertTrue(detail(lh, TO, "properties").toString().contains("delta.dataSkippingStatsColumns=id,day"), detail(lh, TO, "properties").toString());
   }
 
+  @Test
+  void aTableCreatedByTheCopyTakesTheSessionsDeltaTableDefaultsAsAWriteDoes() {
+    Lakehouse lh = TestSpark.freshLakehouse();
+    String setting = "spark.databricks.delta.properties.defaults.dataSkippingNumIndexedCols";
+    lh.spark().conf().set(setting, "7");
+    try {
+      long copied = lh.write(rows(lh, 0, 30), FROM, LAYOUT, Map.of());
+      TableId written = TableId.of(Layer.GOLD, "copy_written_test");
+      lh.write(lh.read(FROM, copied), written, LAYOUT, Map.of());
+
+      assertEquals(Optional.of(0L), lh.copyVersion(FROM, copied, TO, LAYOUT, Map.of()), "created, the default merged in as the write merged it");
+
+      assertTrue(detail(lh, TO, "properties").toString().contains("delta.dataSkippingNumIndexedCols=7"), detail(lh, TO, "properties").toString());
+      assertEquals(detail(lh, written, "properties"), detail(lh, TO, "properties"));
+    } finally {
+      lh.spark().conf().unset(setting);
+    }
+  }
+
   static Object detail(Lakehouse lh, TableId t, String column) {
     Row d = lh.spark().sql("DESCRIBE DETAIL delta.`" + lh.path(t) + "`").first();
     Object v = d.get(d.fieldIndex(column));

@@ -282,11 +282,16 @@ public final class Lakehouse {
   /** Runs {@code commit} with {@code commitInfo} as the userMetadata of the Delta commits it makes (the session setting Delta reads). */
   private void withUserMetadata(Map<String, ?> commitInfo, Runnable commit) {
     String conf = "spark.databricks.delta.commitInfo.userMetadata";
+    scala.Option<String> before = spark.conf().getOption(conf);
     spark.conf().set(conf, toJson(commitInfo));
     try {
       commit.run();
     } finally {
-      spark.conf().unset(conf);
+      if (before.isDefined()) { // e.g. a user's own setting
+        spark.conf().set(conf, before.get());
+      } else {
+        spark.conf().unset(conf);
+      }
     }
   }
 
@@ -432,18 +437,20 @@ public final class Lakehouse {
    * keep or check: a different schema (column comments aside); partitions; column metadata other than
    * comments (column mapping, generated or identity columns, defaults, CHAR/VARCHAR, invariants); CHECK
    * constraints on {@code to}; row tracking; deletion vectors; a file without statistics; other
-   * statistics settings; the leftovers of a killed first commit in {@code to}'s folder. The caller
-   * then writes the rows.
+   * statistics settings; the leftovers of a killed first commit in {@code to}'s folder; for a table
+   * to create, a {@code write} that partitions, is idempotent or replaces a condition, or a column
+   * that is not nullable (a write creates every column nullable). The caller then writes the rows.
    */
   public Optional<Long> copyVersion(TableId from, long version, TableId to, Write write, Map<String, ?> commitInfo) {
     boolean create = !exists(to);
-    if (create && leftoversAt(to)) {
-      return Optional.empty(); // the write path creates a table over them
+    if (create && (leftoversAt(to) || !write.partitionBy().isEmpty() || write.txnAppId() != null || write.replaceWhere() != null)) {
+      return Optional.empty(); // the write creates a table over leftovers, and with what a copy's metadata does not set
     }
     var source = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(from)).getSnapshotAt(version, scala.Option.empty(), scala.Option.empty());
     var target = org.apache.spark.sql.delta.DeltaLog.forTable(spark, path(to));
     var created = create ? newTableMetadata(source.metadata(), to, write) : null;
-    if (!copyable(source.metadata(), create ? created : target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())) {
+    if (!copyable(source.metadata(), create ? asCommitted(target, created) : target.update(false, scala.Option.empty(), scala.Option.empty()).metadata())
+        || create && !allNullable(source.metadata().schema())) { // a write creates every column nullable
       return Optional.empty();
     }
     List<org.apache.spark.sql.delta.actions.AddFile> files = source.allFiles().collectAsList();
@@ -454,18 +461,70 @@ public final class Lakehouse {
     // the snapshot the commit starts from, so a change committed meanwhile is seen.
     List<org.apache.spark.sql.delta.actions.AddFile> copies = copyFiles(files, path(from), target);
     List<Optional<Long>> committed = new ArrayList<>();
-    commitWithRetry(() -> {
-      var txn = target.startTransaction();
-      boolean creates = txn.readVersion() < 0;
-      if (creates) { // the table's first commit: its protocol (from this session's defaults) and metadata with the files
-        txn.updateMetadataForNewTable(created != null ? created : newTableMetadata(source.metadata(), to, write));
-      }
-      committed.add(copyable(source.metadata(), txn.metadata()) ? Optional.of(commitCopies(txn, copies, commitInfo, creates)) : Optional.empty());
-    }, to, false);
+    try {
+      commitWithRetry(() -> {
+        var txn = target.startTransaction();
+        boolean creates = txn.readVersion() < 0;
+        if (creates) { // the table's first commit: its protocol (from this session's defaults) and metadata with the files
+          txn.updateMetadataForNewTable(created != null ? created : newTableMetadata(source.metadata(), to, write));
+        }
+        if (copyable(source.metadata(), txn.metadata())) {
+          committed.add(Optional.of(commitCopies(txn, copies, commitInfo, creates)));
+        } else if (creates) { // checked above on the same metadata: only a session setting changed meanwhile gets here
+          throw new LakemlException("Cannot create " + to + " as a copy of " + from + " version " + version
+              + ": this session's Delta table defaults changed while its files were copied. Nothing was committed; run the command again.");
+        } else {
+          committed.add(Optional.empty());
+        }
+      }, to, false);
+    } catch (RuntimeException e) {
+      discard(copies, target, create);
+      throw e;
+    }
     if (committed.get(0).isEmpty()) {
-      deleteQuietly(copies, target);
+      discard(copies, target, create);
     }
     return committed.get(0);
+  }
+
+  /** {@code created} as a new table's first commit holds it: with this session's Delta table defaults ({@code spark.databricks.delta.properties.defaults.*}) merged in. */
+  private static org.apache.spark.sql.delta.actions.Metadata asCommitted(org.apache.spark.sql.delta.DeltaLog target, org.apache.spark.sql.delta.actions.Metadata created) {
+    var probe = target.startTransaction(); // never committed
+    probe.updateMetadataForNewTable(created);
+    return probe.metadata();
+  }
+
+  private static boolean allNullable(org.apache.spark.sql.types.StructType schema) {
+    for (var f : schema.fields()) {
+      if (!f.nullable() || f.dataType() instanceof org.apache.spark.sql.types.StructType s && !allNullable(s)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Deletes copies no commit took, and, when the copy was to create the table, its folder if nothing
+   * else is in it: so that the next attempt does not take it for a killed first commit's leftovers.
+   */
+  private void discard(List<org.apache.spark.sql.delta.actions.AddFile> copies, org.apache.spark.sql.delta.DeltaLog target, boolean create) {
+    deleteQuietly(copies, target);
+    if (!create) {
+      return;
+    }
+    try {
+      Path dir = new Path(target.dataPath().toString());
+      FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      Path log = new Path(dir, "_delta_log");
+      if (fs.exists(log) && fs.listStatus(log).length == 0) {
+        fs.delete(log, false);
+      }
+      if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
+        fs.delete(dir, false);
+      }
+    } catch (IOException | RuntimeException e) {
+      // left as it is: the next write creates the table over it
+    }
   }
 
   /**
