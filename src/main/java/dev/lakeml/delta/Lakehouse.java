@@ -215,14 +215,11 @@ public final class Lakehouse {
     if (write.clusterBy() != null) {
       writer = writer.option("maxRecordsPerFile", String.valueOf(write.clusterFileRows()));
     }
-    for (Map.Entry<String, String> p : doc.properties().entrySet()) {
+    for (Map.Entry<String, String> p : newTableProperties(Optional.of(doc), write).entrySet()) {
       writer = writer.tableProperty(p.getKey(), p.getValue());
     }
     if (doc.description() != null) {
       writer = writer.tableProperty("comment", doc.description());
-    }
-    if (!write.statsOn().isEmpty()) {
-      writer = writer.tableProperty(STATS_COLUMNS, String.join(",", write.statsOn()));
     }
     if (write.txnAppId() != null) { // Delta's idempotent write: the transaction id goes into the same commit
       writer = writer.option("txnAppId", write.txnAppId()).option("txnVersion", write.txnVersion());
@@ -535,10 +532,7 @@ public final class Lakehouse {
   private org.apache.spark.sql.delta.actions.Metadata newTableMetadata(org.apache.spark.sql.delta.actions.Metadata from, TableId table, Write write) {
     var doc = dev.lakeml.catalog.AnalystCatalog.docFor(this, table, from.schema());
     org.apache.spark.sql.types.StructType schema = doc.map(d -> d.commented(from.schema())).orElse(from.schema());
-    Map<String, String> configuration = new LinkedHashMap<>(doc.map(dev.lakeml.catalog.TableDoc::properties).orElse(Map.of()));
-    if (!write.statsOn().isEmpty()) {
-      configuration.put(STATS_COLUMNS, String.join(",", write.statsOn()));
-    }
+    Map<String, String> configuration = newTableProperties(doc, write);
     return new org.apache.spark.sql.delta.actions.Metadata(
         java.util.UUID.randomUUID().toString(),
         null,
@@ -548,6 +542,19 @@ public final class Lakehouse {
         scala.collection.JavaConverters.asScalaBuffer(List.<String>of()).toSeq(),
         scalaMap(configuration),
         scala.Option.apply(System.currentTimeMillis()));
+  }
+
+  /**
+   * The properties a table created by {@code write} gets, besides Delta's session defaults: the
+   * catalog doc's {@code lakeml.*} properties, and the statistics columns. One list for both ways a
+   * table is created: {@link #createDocumented} and a copy ({@link #copyVersion}).
+   */
+  private static Map<String, String> newTableProperties(Optional<dev.lakeml.catalog.TableDoc> doc, Write write) {
+    Map<String, String> properties = new LinkedHashMap<>(doc.map(dev.lakeml.catalog.TableDoc::properties).orElse(Map.of()));
+    if (!write.statsOn().isEmpty()) {
+      properties.put(STATS_COLUMNS, String.join(",", write.statsOn()));
+    }
+    return properties;
   }
 
   /** {@code map} as the Scala map Delta's actions take (null values left out). */
@@ -673,7 +680,7 @@ public final class Lakehouse {
     org.apache.spark.sql.delta.DeltaOperations.Operation op =
         creates
             ? new org.apache.spark.sql.delta.DeltaOperations.CreateTable(txn.metadata(), false, true, scala.Option.empty())
-            : new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Overwrite, scala.Option.empty(), scala.Option.empty(), scala.Option.apply(toJson(commitInfo)));
+            : new org.apache.spark.sql.delta.DeltaOperations.Write(SaveMode.Overwrite, scala.Option.empty(), scala.Option.empty(), scala.Option.empty());
     long[] v = {-1};
     // The lineage is the commit's userMetadata, a CREATE's as a WRITE's (the session setting Delta reads for both).
     withUserMetadata(commitInfo, () -> v[0] = txn.commit(scala.collection.JavaConverters.asScalaBuffer(actions).toSeq(), op));
