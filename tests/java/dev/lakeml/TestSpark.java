@@ -71,6 +71,11 @@ public final class TestSpark {
 
   /** Settings as a test environment: local[2], few partitions, UI off, root as given. */
   public static Settings settings(String root) {
+    return settings(root, Map.of());
+  }
+
+  /** {@link #settings(String)} with {@code spark} added to its spark block, as an environment file would. */
+  public static Settings settings(String root, Map<String, String> spark) {
     Map<String, String> conf = new LinkedHashMap<>();
     conf.put("spark.master", "local[2]");
     conf.put("spark.sql.shuffle.partitions", "2");
@@ -82,6 +87,7 @@ public final class TestSpark {
     conf.put("spark.driver.host", "127.0.0.1");
     conf.put("spark.driver.bindAddress", "127.0.0.1");
     conf.put("spark.sql.warehouse.dir", (scratch == null ? Path.of(System.getProperty("java.io.tmpdir")) : scratch).resolve("warehouse").toString());
+    conf.putAll(spark);
     return new Settings("test", root, conf, Settings.CatalogType.EMBEDDED, "", "", false, projectDir(), Settings.Lineage.NONE);
   }
 

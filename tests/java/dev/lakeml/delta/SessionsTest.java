@@ -8,7 +8,6 @@ import dev.lakeml.TestSpark;
 import dev.lakeml.config.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -20,10 +19,7 @@ class SessionsTest {
     Settings plain = TestSpark.settings("unused");
     assertEquals("false", Sessions.baseConf(plain).get(Sessions.FILE_LIST_IN_CHECKSUM));
 
-    Map<String, String> spark = new LinkedHashMap<>(plain.spark());
-    spark.put(Sessions.FILE_LIST_IN_CHECKSUM, "true");
-    Settings asked =
-        new Settings("test", "unused", spark, Settings.CatalogType.EMBEDDED, "", "", false, TestSpark.projectDir(), Settings.Lineage.NONE);
+    Settings asked = TestSpark.settings("unused", Map.of(Sessions.FILE_LIST_IN_CHECKSUM, "true"));
     assertEquals("true", Sessions.baseConf(asked).get(Sessions.FILE_LIST_IN_CHECKSUM));
   }
 
